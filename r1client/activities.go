@@ -1,0 +1,155 @@
+package r1client
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Activity statuses.
+const (
+	StatusPending    = "PENDING"
+	StatusInProgress = "INPROGRESS"
+	StatusSuccess    = "SUCCESS"
+	StatusFail       = "FAIL"
+)
+
+// Activity is an R1 async activity: the outcome of a 202 write.
+type Activity struct {
+	RequestID     string `json:"requestId"`
+	Status        string `json:"status"`
+	Error         string `json:"error,omitempty"` // raw R1 text; see FailureMessage
+	StartDatetime string `json:"startDatetime,omitempty"`
+	EndDatetime   string `json:"endDatetime,omitempty"`
+}
+
+// Done reports whether the activity has finished, well or badly.
+func (a Activity) Done() bool { return a.Status == StatusSuccess || a.Status == StatusFail }
+
+// Failed reports whether the activity finished in failure.
+func (a Activity) Failed() bool { return a.Status == StatusFail }
+
+// FailureMessage decodes the double-encoded error of a failed activity into
+// one readable line, e.g. "DPSK service.name: Name must be unique". The raw
+// text is R1's: a JSON string holding {"errors": [<JSON strings>]} whose items
+// hold a message and subErrors of {object, field, message}.
+func (a Activity) FailureMessage() string {
+	if a.Error == "" {
+		if a.Failed() {
+			return "activity failed without an error message"
+		}
+		return ""
+	}
+	var parts []string
+	collectFailure(json.RawMessage(a.Error), &parts, 0)
+	if len(parts) == 0 {
+		return capText(strings.TrimSpace(a.Error), maxMessage)
+	}
+	return capText(strings.Join(dedupe(parts), "; "), maxMessage)
+}
+
+// failure is any level of the nested error text.
+type failure struct {
+	Message   string            `json:"message"`
+	Error     json.RawMessage   `json:"error"`
+	Errors    []json.RawMessage `json:"errors"`
+	SubErrors []SubError        `json:"subErrors"`
+}
+
+func collectFailure(raw json.RawMessage, parts *[]string, depth int) {
+	raw = json.RawMessage(strings.TrimSpace(string(raw)))
+	if depth > 5 || len(raw) == 0 {
+		return
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return
+		}
+		t := strings.TrimSpace(s)
+		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, `"`) {
+			before := len(*parts)
+			collectFailure(json.RawMessage(t), parts, depth+1)
+			if len(*parts) > before {
+				return
+			}
+		}
+		if t != "" {
+			*parts = append(*parts, t)
+		}
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) == nil {
+			for _, it := range items {
+				collectFailure(it, parts, depth+1)
+			}
+		}
+	case '{':
+		var f failure
+		if json.Unmarshal(raw, &f) != nil {
+			return
+		}
+		before := len(*parts)
+		for _, s := range f.SubErrors {
+			if t := s.String(); t != "" {
+				*parts = append(*parts, t)
+			}
+		}
+		for _, e := range f.Errors {
+			collectFailure(e, parts, depth+1)
+		}
+		if len(f.Error) > 0 {
+			collectFailure(f.Error, parts, depth+1)
+		}
+		if len(*parts) == before && f.Message != "" {
+			*parts = append(*parts, f.Message)
+		}
+	default:
+		*parts = append(*parts, string(raw))
+	}
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	out := ss[:0]
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ActivitiesService handles /activities.
+type ActivitiesService service
+
+// Get is GET /activities/{requestID}. R1 answers 404 for a while after the
+// write: a *NotFoundError here means "not visible yet".
+func (s *ActivitiesService) Get(ctx context.Context, requestID string) (Activity, error) {
+	var out Activity
+	err := s.c.do(ctx, http.MethodGet, "/activities/"+pathID(requestID), nil, nil, &out)
+	return out, err
+}
+
+// Query is POST /activities/query for activities started between from and to
+// (body paging from 1, newest first).
+func (s *ActivitiesService) Query(ctx context.Context, from, to time.Time, page, pageSize int) (Page[Activity], error) {
+	q := bodyQuery{
+		Page: max(page, 1), PageSize: min(max(pageSize, 1), 500),
+		SortField: "startDatetime", SortOrder: "DESC",
+		Fields: []string{"requestId", "status", "startDatetime", "endDatetime", "error"},
+		Filters: map[string]any{
+			"fromTime": from.UTC().Format("2006-01-02T15:04:05.000Z"),
+			"toTime":   to.UTC().Format("2006-01-02T15:04:05.000Z"),
+		},
+	}
+	var out bodyPage[Activity]
+	if err := s.c.do(ctx, http.MethodPost, "/activities/query", nil, q, &out); err != nil {
+		return Page[Activity]{}, err
+	}
+	return out.normalise(q.Page, q.PageSize), nil
+}
