@@ -1,0 +1,25 @@
+// Package r1sim is an in-memory RUCKUS One (R1) that speaks the same contract
+// as the real API for the calls a DPSK migration makes. A *Sim is an
+// http.Handler: start it with httptest.NewServer(r1sim.New(opts)) in a test,
+// or with cmd/r1sim as a process.
+//
+// It reproduces R1's observed behaviour, not an idealised one: OAuth2 tokens
+// that expire; 202 + requestId for async writes whose activity answers 404 for
+// a while, then PENDING/INPROGRESS, then SUCCESS or FAIL; duplicate pool names
+// and duplicate passphrases accepted and then failed asynchronously with R1's
+// double-encoded error; 409 for duplicate identity-group and policy-set names;
+// sync 400s with R1-shaped bodies for invalid passphrases and VLANs; an
+// identity auto-created per passphrase; the DPSK-026 / GENERAL-026 delete
+// dependencies; the three paging styles. On top it adds what rehearsals need:
+// a per-tenant token bucket answering 429, log-normal latency, injected faults
+// (5xx, responses slower than the client's timeout, and commit-then-fail: the
+// write is applied but the client gets a 502 or a cut connection), and an
+// inspection API under /__sim/ (inventory, stats, config, reset) with the same
+// operations as Go methods.
+//
+// What it must never do: log a passphrase, a client secret or a token, or put
+// one into an error body. Its request log carries method, operation, tenant,
+// status and duration only. The inventory (GET /__sim/inventory) does hold
+// passphrase values: it exists so tests can compare R1's end state with an
+// export, and the simulator serves on loopback by default for that reason.
+package r1sim
