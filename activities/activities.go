@@ -1,0 +1,398 @@
+// Package activities holds the Temporal activities of a migration: thin
+// adapters over r1client, one R1 request per execution, so that the worker's
+// activity rate limits are an exact R1 call budget.
+//
+// Activities load rows from the export store by reference; their inputs and
+// results carry positions, names, R1 ids, counts and reasons, never a
+// passphrase. Errors are mapped to application error types that the retry
+// policies understand (see types.go).
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dpskmigrate/dpskmigrate/cloudpath"
+	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/r1client"
+)
+
+// Activities are registered once per worker; workflows refer to their methods
+// through a typed nil pointer.
+type Activities struct {
+	R1    *r1client.Client
+	plans *planCache
+}
+
+// New returns the activities of a worker. r1 may be nil on a worker that only
+// runs workflows and the plan activity.
+func New(r1 *r1client.Client, store *exportstore.Store) *Activities {
+	return &Activities{R1: r1, plans: newPlanCache(store, 8)}
+}
+
+// Plan loads, verifies and plans the export and returns a page of its pools.
+// It calls no R1 API and runs on the workflow task queue.
+func (a *Activities) Plan(ctx context.Context, in PlanInput) (PlanResult, error) {
+	p, err := a.plans.get(in.ExportInput)
+	if err != nil {
+		return PlanResult{}, err
+	}
+	res := PlanResult{TotalPools: len(p.plan.Units), TotalRows: p.rows, Warnings: capStrings(p.plan.Warnings, 100)}
+	end := min(in.Offset+in.Limit, len(p.plan.Units))
+	for i := max(in.Offset, 0); i < end; i++ {
+		res.Pools = append(res.Pools, poolRef(&p.plan.Units[i]))
+	}
+	return res, nil
+}
+
+func poolRef(u *cloudpath.PoolUnit) PoolRef {
+	return PoolRef{
+		Key:                      u.Key,
+		DisplayName:              u.DisplayName,
+		IdentityGroupName:        u.IdentityGroupName,
+		IdentityGroupDescription: u.IdentityGroupDescription,
+		PoolName:                 u.PoolName,
+		PoolDescription:          u.PoolDescription,
+		Settings:                 u.Settings,
+		Rows:                     len(u.Rows),
+		SkippedCount:             len(u.Skipped),
+		RefusedCount:             len(u.Refused),
+		Skipped:                  u.Skipped[:min(len(u.Skipped), MaxListedRows)],
+		Refused:                  u.Refused[:min(len(u.Refused), MaxListedRows)],
+	}
+}
+
+// FindIdentityGroup looks for a group by exact name on one page (0-based) of
+// R1's keyword search.
+func (a *Activities) FindIdentityGroup(ctx context.Context, in FindInput) (FindResult, error) {
+	page, err := a.R1.IdentityGroups.Query(ctx, in.Name, in.Page, 500)
+	if err != nil {
+		return FindResult{}, r1Error("find identity group", err)
+	}
+	for _, g := range page.Items {
+		if g.Name == in.Name {
+			return FindResult{Found: true, ID: g.ID, Last: true}, nil
+		}
+	}
+	return FindResult{Last: page.Last || len(page.Items) == 0}, nil
+}
+
+// CreateIdentityGroup creates a group. A retried attempt first looks for the
+// group, in case the earlier attempt reached R1 and only its answer was lost.
+func (a *Activities) CreateIdentityGroup(ctx context.Context, in CreateGroupInput) (Accepted, error) {
+	if activity.GetInfo(ctx).Attempt > 1 {
+		if g, err := a.FindIdentityGroup(ctx, FindInput{Name: in.Name}); err == nil && g.Found {
+			return Accepted{ID: g.ID, Existing: true}, nil
+		}
+	}
+	acc, err := a.R1.IdentityGroups.Create(ctx, in.Name, in.Description)
+	if err != nil {
+		return Accepted{}, r1Error("create identity group", err)
+	}
+	return Accepted{RequestID: acc.RequestID, ID: acc.ID}, nil
+}
+
+// FindPool looks for a DPSK pool by exact name on one page (1-based).
+func (a *Activities) FindPool(ctx context.Context, in FindInput) (FindResult, error) {
+	pageNo := max(in.Page, 1)
+	page, err := a.R1.Pools.Query(ctx, in.Name, pageNo, 100)
+	if err != nil {
+		return FindResult{}, r1Error("find DPSK pool", err)
+	}
+	for _, p := range page.Items {
+		if p.Name == in.Name {
+			return FindResult{Found: true, ID: p.ID, IdentityGroupID: p.IdentityGroupID, PassphraseLength: p.PassphraseLength, Last: true}, nil
+		}
+	}
+	return FindResult{Last: page.Last || len(page.Items) == 0}, nil
+}
+
+// CreatePool creates a DPSK pool under its identity group; a retried attempt
+// first looks for it.
+func (a *Activities) CreatePool(ctx context.Context, in CreatePoolInput) (Accepted, error) {
+	if activity.GetInfo(ctx).Attempt > 1 {
+		if p, err := a.FindPool(ctx, FindInput{Name: in.Name}); err == nil && p.Found {
+			return Accepted{ID: p.ID, Existing: true}, nil
+		}
+	}
+	acc, err := a.R1.Pools.Create(ctx, in.IdentityGroupID, r1client.Pool{
+		Name:             in.Name,
+		Description:      in.Description,
+		PassphraseFormat: in.Settings.PassphraseFormat,
+		PassphraseLength: in.Settings.PassphraseLength,
+		DeviceCountLimit: in.Settings.DeviceCountLimit,
+		ExpirationType:   in.Settings.ExpirationType,
+		ExpirationOffset: in.Settings.ExpirationOffset,
+	})
+	if err != nil {
+		return Accepted{}, r1Error("create DPSK pool", err)
+	}
+	return Accepted{RequestID: acc.RequestID, ID: acc.ID}, nil
+}
+
+// PatchPoolLength lowers an adopted pool's minimum passphrase length so the
+// export's passphrases fit.
+func (a *Activities) PatchPoolLength(ctx context.Context, in PatchPoolLengthInput) (Accepted, error) {
+	n := in.PassphraseLength
+	acc, err := a.R1.Pools.Patch(ctx, in.PoolID, r1client.PoolPatch{PassphraseLength: &n})
+	if err != nil {
+		return Accepted{}, r1Error("patch DPSK pool", err)
+	}
+	return Accepted{RequestID: acc.RequestID}, nil
+}
+
+// GetR1Activity reads an R1 async activity once. Workflows wait between calls
+// with timers, so waiting costs no worker slot and each poll is one R1 call.
+func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1ActivityStatus, error) {
+	act, err := a.R1.Activities.Get(ctx, in.RequestID)
+	var nf *r1client.NotFoundError
+	if errors.As(err, &nf) {
+		return R1ActivityStatus{}, nil
+	}
+	if err != nil {
+		return R1ActivityStatus{}, r1Error("read R1 activity", err)
+	}
+	st := R1ActivityStatus{Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
+	if st.Failed {
+		st.Message = act.FailureMessage()
+	}
+	return st, nil
+}
+
+// ReadRows asks R1, in one query, which of the given rows the pool holds.
+func (a *Activities) ReadRows(ctx context.Context, in RowsInput) (RowsResult, error) {
+	unit, err := a.unit(in.ExportInput, in.PoolKey)
+	if err != nil {
+		return RowsResult{}, err
+	}
+	if len(in.Rows) > MaxRowsPerRead {
+		return RowsResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("ReadRows takes at most %d rows, got %d", MaxRowsPerRead, len(in.Rows)), ErrExportInvalid, nil)
+	}
+	usernames := make([]string, 0, len(in.Rows))
+	for _, pos := range in.Rows {
+		row, err := rowAt(unit, pos)
+		if err != nil {
+			return RowsResult{}, err
+		}
+		usernames = append(usernames, row.Username)
+	}
+	page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: len(usernames) + 50, Usernames: usernames})
+	if err != nil {
+		return RowsResult{}, r1Error("query passphrases", err)
+	}
+	held := make(map[string][]*r1client.Passphrase, len(page.Items))
+	for i := range page.Items {
+		p := &page.Items[i]
+		held[p.Username] = append(held[p.Username], p)
+	}
+	var res RowsResult
+	for _, pos := range in.Rows {
+		row := &unit.Rows[pos]
+		ref := RowRef{Row: pos, Index: row.Index, Username: row.Username}
+		p, state := compare(row, held[row.Username])
+		if p != nil {
+			ref.PassphraseID = p.ID
+		}
+		switch state {
+		case rowSame:
+			res.Same = append(res.Same, pos)
+		case rowVLANDiffers:
+			res.VLANFix = append(res.VLANFix, ref)
+		case rowConflict:
+			res.Conflicts = append(res.Conflicts, ref)
+		default:
+			res.Absent = append(res.Absent, ref)
+		}
+	}
+	return res, nil
+}
+
+// ConflictReason explains a row whose username R1 holds with another passphrase.
+const ConflictReason = "R1 already holds this username in the pool with a different passphrase; delete it in R1 or rename the row"
+
+type rowState int
+
+const (
+	rowAbsent rowState = iota
+	rowSame
+	rowVLANDiffers
+	rowConflict
+)
+
+func compare(row *cloudpath.Row, held []*r1client.Passphrase) (*r1client.Passphrase, rowState) {
+	if len(held) == 0 {
+		return nil, rowAbsent
+	}
+	for _, p := range held {
+		if p.Passphrase == row.Passphrase {
+			// A row without a VLAN adopts whatever R1 has: we never clear a VLAN.
+			if row.VLANID != 0 && p.VLANID != row.VLANID {
+				return p, rowVLANDiffers
+			}
+			return p, rowSame
+		}
+	}
+	return held[0], rowConflict
+}
+
+// CreatePassphrase creates one row's passphrase. A retried attempt first
+// checks whether the earlier attempt landed, so a lost answer never makes a
+// duplicate.
+func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepted, error) {
+	unit, err := a.unit(in.ExportInput, in.PoolKey)
+	if err != nil {
+		return Accepted{}, err
+	}
+	row, err := rowAt(unit, in.Row)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if activity.GetInfo(ctx).Attempt > 1 {
+		page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: 10, Usernames: []string{row.Username}})
+		if err != nil {
+			return Accepted{}, r1Error("check passphrase", err)
+		}
+		held := make([]*r1client.Passphrase, 0, len(page.Items))
+		for i := range page.Items {
+			if page.Items[i].Username == row.Username {
+				held = append(held, &page.Items[i])
+			}
+		}
+		switch p, state := compare(row, held); state {
+		case rowSame, rowVLANDiffers:
+			return Accepted{ID: p.ID, Existing: true}, nil
+		case rowConflict:
+			return Accepted{}, temporal.NewNonRetryableApplicationError(ConflictReason, ErrConflict, nil)
+		}
+	}
+	acc, err := a.R1.Passphrases.Create(ctx, in.PoolID, r1client.PassphraseCreate{
+		Passphrase:          row.Passphrase,
+		Username:            row.Username,
+		VLANID:              row.VLANID,
+		NumberOfDevicesType: row.NumberOfDevicesType,
+		NumberOfDevices:     row.NumberOfDevices,
+		ExpirationDate:      row.ExpirationDate,
+	})
+	if err != nil {
+		return Accepted{}, r1Error("create passphrase", err)
+	}
+	return Accepted{RequestID: acc.RequestID}, nil
+}
+
+// PatchPassphraseVLAN sets the row's VLAN on the passphrase R1 already holds.
+func (a *Activities) PatchPassphraseVLAN(ctx context.Context, in PatchVLANInput) (Accepted, error) {
+	unit, err := a.unit(in.ExportInput, in.PoolKey)
+	if err != nil {
+		return Accepted{}, err
+	}
+	row, err := rowAt(unit, in.Row)
+	if err != nil {
+		return Accepted{}, err
+	}
+	vlan := row.VLANID
+	acc, err := a.R1.Passphrases.Patch(ctx, in.PoolID, in.PassphraseID, r1client.PassphrasePatch{VLANID: &vlan})
+	if err != nil {
+		return Accepted{}, r1Error("patch passphrase VLAN", err)
+	}
+	return Accepted{RequestID: acc.RequestID}, nil
+}
+
+// FindPolicySet looks for a policy set by name (case-insensitive) on one page (0-based).
+func (a *Activities) FindPolicySet(ctx context.Context, in FindInput) (FindResult, error) {
+	page, err := a.R1.PolicySets.Query(ctx, in.Page, 500)
+	if err != nil {
+		return FindResult{}, r1Error("find policy set", err)
+	}
+	for _, s := range page.Items {
+		if strings.EqualFold(s.Name, in.Name) {
+			return FindResult{Found: true, ID: s.ID, Last: true}, nil
+		}
+	}
+	return FindResult{Last: page.Last || len(page.Items) == 0}, nil
+}
+
+// CreatePolicySet creates a policy set (synchronous in R1); a retried attempt
+// first looks for it.
+func (a *Activities) CreatePolicySet(ctx context.Context, in PolicySetInput) (Accepted, error) {
+	if activity.GetInfo(ctx).Attempt > 1 {
+		if s, err := a.FindPolicySet(ctx, FindInput{Name: in.Name}); err == nil && s.Found {
+			return Accepted{ID: s.ID, Existing: true}, nil
+		}
+	}
+	set, err := a.R1.PolicySets.Create(ctx, in.Name, in.Description)
+	if err != nil {
+		return Accepted{}, r1Error("create policy set", err)
+	}
+	return Accepted{ID: set.ID}, nil
+}
+
+// AttachPolicySet attaches a policy set to a pool.
+func (a *Activities) AttachPolicySet(ctx context.Context, in AttachPolicySetInput) (Accepted, error) {
+	acc, err := a.R1.Pools.AttachPolicySet(ctx, in.PoolID, in.PolicySetID)
+	if err != nil {
+		return Accepted{}, r1Error("attach policy set", err)
+	}
+	return Accepted{RequestID: acc.RequestID}, nil
+}
+
+func (a *Activities) unit(in ExportInput, key string) (*cloudpath.PoolUnit, error) {
+	p, err := a.plans.get(in)
+	if err != nil {
+		return nil, err
+	}
+	u, ok := p.units[key]
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("pool %q is not in the plan of export %s", key, in.Export.SHA256), ErrExportInvalid, nil)
+	}
+	return u, nil
+}
+
+func rowAt(u *cloudpath.PoolUnit, pos int) (*cloudpath.Row, error) {
+	if pos < 0 || pos >= len(u.Rows) {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("row %d is outside pool %q (%d rows)", pos, u.Key, len(u.Rows)), ErrExportInvalid, nil)
+	}
+	return &u.Rows[pos], nil
+}
+
+// r1Error maps an r1client error to an application error whose type the retry
+// policy understands. r1client errors never contain a passphrase or secret.
+func r1Error(op string, err error) error {
+	msg := op + ": " + err.Error()
+	var (
+		rl    *r1client.RateLimitError
+		val   *r1client.ValidationError
+		conf  *r1client.ConflictError
+		nf    *r1client.NotFoundError
+		unath *r1client.UnauthorizedError
+	)
+	switch {
+	case errors.As(err, &rl):
+		// NextRetryDelay overrides the backoff for this retry only; zero keeps the backoff.
+		return temporal.NewApplicationErrorWithOptions(msg, ErrRateLimited, temporal.ApplicationErrorOptions{NextRetryDelay: rl.RetryAfter})
+	case errors.As(err, &val):
+		return temporal.NewNonRetryableApplicationError(msg, ErrValidation, nil)
+	case errors.As(err, &conf):
+		return temporal.NewNonRetryableApplicationError(msg, ErrConflict, nil)
+	case errors.As(err, &nf):
+		return temporal.NewNonRetryableApplicationError(msg, ErrNotFound, nil)
+	case errors.As(err, &unath):
+		return temporal.NewNonRetryableApplicationError(msg+" (check R1_CLIENT_ID, R1_CLIENT_SECRET and R1_TENANT_ID)", ErrUnauthorized, nil)
+	case errors.Is(err, context.Canceled):
+		return err
+	default:
+		return temporal.NewApplicationError(msg, ErrTransient)
+	}
+}
+
+func capStrings(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	out := append([]string(nil), s[:n]...)
+	return append(out, fmt.Sprintf("... and %d more warnings", len(s)-n))
+}

@@ -1,0 +1,67 @@
+// Command worker runs the dpskmigrate Temporal workers: workflows and the plan
+// activity on DPSKMIGRATE_TASK_QUEUE, R1 calls on its rate-limited R1 queue.
+// Configuration comes from the environment; see the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/dpskmigrate/dpskmigrate/worker"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
+)
+
+func main() {
+	logger := newLogger(os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
+	if err := run(logger); err != nil {
+		logger.Error("worker stopped", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(logger *slog.Logger) error {
+	cfg, err := worker.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	cfg.Logger = logger
+	c, err := worker.Dial(logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w, err := worker.New(c, cfg)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return err
+	}
+	logger.Info("worker started",
+		"task_queue", cfg.TaskQueue, "r1_task_queue", workflows.R1TaskQueue(cfg.TaskQueue),
+		"r1_calls_per_minute", cfg.CallsPerMinute, "export_dir", cfg.ExportDir,
+		"r1_tenant", cfg.R1.TenantID, "r1_base_url", cfg.R1.BaseURL, "r1_region", cfg.R1.Region)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	logger.Info("shutting down: finishing the R1 calls in flight")
+	w.Stop()
+	return nil
+}
+
+func newLogger(format, level string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || level == "" {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,108 @@
+// Package worker builds the dpskmigrate Temporal workers: one on the workflow
+// task queue (workflows and the plan activity) and one on its R1 queue (every
+// activity that calls R1), whose activity rate limits are the tenant's R1 call
+// budget. It also dials Temporal from the standard TEMPORAL_* settings.
+package worker
+
+import (
+	"fmt"
+	"log/slog"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dpskmigrate/dpskmigrate/activities"
+	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/r1client"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
+)
+
+// Workers are the two Temporal workers of one process.
+type Workers struct {
+	Workflows sdkworker.Worker // TaskQueue: workflows + plan activity
+	R1        sdkworker.Worker // R1TaskQueue: R1 calls, rate limited
+}
+
+// RegisterWorkflows registers the workflows under their public names.
+func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.MigrationWorkflow, workflow.RegisterOptions{Name: workflows.MigrationWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.PoolWorkflow, workflow.RegisterOptions{Name: workflows.PoolWorkflowName})
+}
+
+// New builds the workers from cfg on client c. Call Start or Run on the result.
+func New(c client.Client, cfg Config) (*Workers, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	store, err := exportstore.New(cfg.ExportDir)
+	if err != nil {
+		return nil, err
+	}
+	r1cfg := cfg.R1
+	r1cfg.Logger = cfg.Logger
+	r1, err := r1client.New(r1cfg)
+	if err != nil {
+		return nil, fmt.Errorf("R1 client: %w", err)
+	}
+	acts := activities.New(r1, store)
+
+	wf := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{})
+	RegisterWorkflows(wf)
+	wf.RegisterActivity(acts.Plan)
+
+	perSecond := float64(cfg.CallsPerMinute) / 60
+	r1w := sdkworker.New(c, workflows.R1TaskQueue(cfg.TaskQueue), sdkworker.Options{
+		// Enforced by the server across every worker of the queue: the tenant's budget.
+		TaskQueueActivitiesPerSecond: perSecond,
+		// This process's share; equal to the budget unless configured lower.
+		WorkerActivitiesPerSecond:          cfg.workerActivitiesPerSecond(),
+		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
+		DisableWorkflowWorker:              true,
+	})
+	r1w.RegisterActivity(acts)
+	return &Workers{Workflows: wf, R1: r1w}, nil
+}
+
+// Start starts both workers.
+func (w *Workers) Start() error {
+	if err := w.Workflows.Start(); err != nil {
+		return err
+	}
+	if err := w.R1.Start(); err != nil {
+		w.Workflows.Stop()
+		return err
+	}
+	return nil
+}
+
+// Stop stops both workers, letting running activities finish within the
+// workers' stop timeout.
+func (w *Workers) Stop() {
+	w.R1.Stop()
+	w.Workflows.Stop()
+}
+
+// Dial connects to Temporal using the standard settings: TEMPORAL_ADDRESS,
+// TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* (and a temporal.toml
+// profile when TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE are set).
+func Dial(logger *slog.Logger) (client.Client, error) {
+	opts, err := envconfig.LoadDefaultClientOptions()
+	if err != nil {
+		return nil, fmt.Errorf("temporal client settings: %w", err)
+	}
+	if logger != nil {
+		opts.Logger = log.NewStructuredLogger(logger)
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		addr := opts.HostPort
+		if addr == "" {
+			addr = client.DefaultHostPort
+		}
+		return nil, fmt.Errorf("cannot reach Temporal at %s (set TEMPORAL_ADDRESS, or start a dev server with `make dev`): %w", addr, err)
+	}
+	return c, nil
+}

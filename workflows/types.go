@@ -1,0 +1,212 @@
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/dpskmigrate/dpskmigrate/cloudpath"
+	"github.com/dpskmigrate/dpskmigrate/exportstore"
+)
+
+// TaskQueue is the default task queue of the workflows and the plan activity
+// (which calls no R1 API). Every activity that calls R1 runs on a queue of its
+// own, R1TaskQueue(queue), whose workers all carry the same rate limit: the
+// server applies the most recent poller's limit to the whole queue.
+const TaskQueue = "dpskmigrate"
+
+// R1TaskQueue is the rate-limited queue of R1 calls for a workflow task queue.
+func R1TaskQueue(workflowQueue string) string { return workflowQueue + "-r1" }
+
+// Names under which the workflows are registered; the Temporal CLI and UI use them.
+const (
+	MigrationWorkflowName = "MigrationWorkflow"
+	PoolWorkflowName      = "PoolWorkflow"
+	ProgressQuery         = "progress"
+	PoolsQuery            = "pools" // MigrationWorkflow only: PoolsView
+)
+
+// Limits and defaults of MigrationInput.
+const (
+	DefaultMaxConcurrent         = 5
+	MaxMaxConcurrent             = 20
+	DefaultParallelPassphrases   = 10
+	MaxPassphraseConcurrency     = 100
+	DefaultPassphrasesPerRun     = 1000 // well under 2,000: a pool run stays far below 10,000 events
+	MaxPassphrasesPerRun         = 2000
+	DefaultPoolsPerRun           = 200
+	MaxListedRowsPerPool         = 200 // failed/refused rows named in a pool result
+	MaxListedRowsPerPoolInParent = 50  // ... and in the migration result
+)
+
+// Status of a pool or of a whole migration.
+type Status string
+
+const (
+	StatusCompleted Status = "COMPLETED" // everything migrated or adopted
+	StatusPartial   Status = "PARTIAL"   // some rows or pools failed or were refused
+	StatusFailed    Status = "FAILED"    // nothing usable was migrated
+	StatusCanceled  Status = "CANCELED"
+)
+
+// MigrationInput starts a migration. JSON names are what people type into the
+// Temporal CLI or UI; matching is case-insensitive, so "ParallelExecution" works too.
+type MigrationInput struct {
+	Export exportstore.Ref       `json:"export"`
+	Plan   cloudpath.PlanOptions `json:"plan"`
+	// ParallelExecution runs up to MaxConcurrent pools and PassphraseConcurrency
+	// passphrases per pool at once; false (the default) runs one pool and one
+	// passphrase at a time.
+	ParallelExecution     bool   `json:"parallelExecution,omitempty"`
+	MaxConcurrent         int    `json:"maxConcurrent,omitempty"`         // 1..20, default 5 (parallel mode only)
+	PassphraseConcurrency int    `json:"passphraseConcurrency,omitempty"` // default 10 in parallel mode, 1 in sequential mode
+	PolicySetName         string `json:"policySetName,omitempty"`         // find or create, and attach to every pool
+	// PassphrasesPerRun and PoolsPerRun bound each run's history; the workflows
+	// continue as new past them. Zero means the default.
+	PassphrasesPerRun int `json:"passphrasesPerRun,omitempty"`
+	PoolsPerRun       int `json:"poolsPerRun,omitempty"`
+	// ActivityTimeout bounds one R1 call attempt (default 40s): a worker that
+	// dies mid-call is noticed after it.
+	ActivityTimeout time.Duration `json:"activityTimeout,omitempty"`
+
+	// Carried across continue-as-new; empty when a person starts a migration.
+	Continued *MigrationState `json:"continued,omitempty"`
+}
+
+// Normalize fills defaults and refuses out-of-range values with an error that
+// says what is allowed. Everything that starts a migration calls it, and so does
+// the workflow before it does anything.
+func (in MigrationInput) Normalize() (MigrationInput, error) {
+	if err := in.Export.Validate(); err != nil {
+		return in, err
+	}
+	if in.MaxConcurrent == 0 {
+		in.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if in.MaxConcurrent < 1 || in.MaxConcurrent > MaxMaxConcurrent {
+		return in, fmt.Errorf("maxConcurrent %d is out of range: use 1 to %d (default %d)", in.MaxConcurrent, MaxMaxConcurrent, DefaultMaxConcurrent)
+	}
+	if in.PassphraseConcurrency == 0 {
+		in.PassphraseConcurrency = 1
+		if in.ParallelExecution {
+			in.PassphraseConcurrency = DefaultParallelPassphrases
+		}
+	}
+	if in.PassphraseConcurrency < 1 || in.PassphraseConcurrency > MaxPassphraseConcurrency {
+		return in, fmt.Errorf("passphraseConcurrency %d is out of range: use 1 to %d", in.PassphraseConcurrency, MaxPassphraseConcurrency)
+	}
+	if in.PassphrasesPerRun == 0 {
+		in.PassphrasesPerRun = DefaultPassphrasesPerRun
+	}
+	if in.PassphrasesPerRun < 1 || in.PassphrasesPerRun > MaxPassphrasesPerRun {
+		return in, fmt.Errorf("passphrasesPerRun %d is out of range: use 1 to %d", in.PassphrasesPerRun, MaxPassphrasesPerRun)
+	}
+	if in.PoolsPerRun == 0 {
+		in.PoolsPerRun = DefaultPoolsPerRun
+	}
+	if in.PoolsPerRun < 1 || in.PoolsPerRun > 1000 {
+		return in, fmt.Errorf("poolsPerRun %d is out of range: use 1 to 1000", in.PoolsPerRun)
+	}
+	if len(in.PolicySetName) > 255 {
+		return in, fmt.Errorf("policySetName is %d characters long; R1 accepts at most 255", len(in.PolicySetName))
+	}
+	return in, nil
+}
+
+// Window is the number of pools migrated at once.
+func (in MigrationInput) Window() int {
+	if !in.ParallelExecution {
+		return 1
+	}
+	return in.MaxConcurrent
+}
+
+// PoolResult is what a pool's migration did.
+type PoolResult struct {
+	Key             string                 `json:"key"`
+	DisplayName     string                 `json:"displayName"`
+	WorkflowID      string                 `json:"workflowId"`
+	Status          Status                 `json:"status"`
+	IdentityGroupID string                 `json:"identityGroupId,omitempty"`
+	PoolID          string                 `json:"poolId,omitempty"`
+	PolicySetID     string                 `json:"policySetId,omitempty"`
+	Counts          Counts                 `json:"counts"`
+	FailedRows      []cloudpath.RowOutcome `json:"failedRows,omitempty"` // failed and refused rows, capped
+	Error           string                 `json:"error,omitempty"`      // why the pool itself failed
+}
+
+// Counts of passphrase outcomes.
+type Counts struct {
+	Created int `json:"created"` // new in R1, confirmed
+	Adopted int `json:"adopted"` // already in R1 with the same passphrase
+	Patched int `json:"patched"` // adopted, VLAN corrected
+	Skipped int `json:"skipped"` // by the plan's policies (expired, inactive, duplicates)
+	Refused int `json:"refused"` // rows R1 cannot take
+	Failed  int `json:"failed"`  // R1 refused or did not confirm
+}
+
+func (c *Counts) add(o Counts) {
+	c.Created += o.Created
+	c.Adopted += o.Adopted
+	c.Patched += o.Patched
+	c.Skipped += o.Skipped
+	c.Refused += o.Refused
+	c.Failed += o.Failed
+}
+
+// Migrated is the number of rows that are in R1 as the export has them.
+func (c Counts) Migrated() int { return c.Created + c.Adopted + c.Patched }
+
+// MigrationResult is the outcome of a migration.
+type MigrationResult struct {
+	Status Status       `json:"status"`
+	Pools  []PoolResult `json:"pools"`
+	Totals Counts       `json:"totals"`
+}
+
+// MigrationProgress answers the parent's progress query.
+type MigrationProgress struct {
+	Pools        int           `json:"pools"`
+	PoolsPending int           `json:"poolsPending"`
+	PoolsRunning int           `json:"poolsRunning"`
+	PoolsDone    int           `json:"poolsDone"`
+	PoolsFailed  int           `json:"poolsFailed"`
+	Passphrases  int           `json:"passphrases"` // rows to migrate across all pools
+	Finished     Counts        `json:"finished"`    // counts of finished pools
+	Running      []RunningPool `json:"running"`
+	Status       Status        `json:"status,omitempty"` // set once finished
+	Window       int           `json:"window"`
+}
+
+// RunningPool names a pool whose child workflow is running.
+type RunningPool struct {
+	Key        string `json:"key"`
+	WorkflowID string `json:"workflowId"`
+	Rows       int    `json:"rows"`
+}
+
+// PoolProgress answers a pool workflow's progress query.
+type PoolProgress struct {
+	Key     string `json:"key"`
+	Phase   string `json:"phase"`
+	Rows    int    `json:"rows"`
+	Done    int    `json:"done"` // rows whose outcome is known
+	Counts  Counts `json:"counts"`
+	PoolID  string `json:"poolId,omitempty"`
+	GroupID string `json:"identityGroupId,omitempty"`
+}
+
+// MigrationState is what the parent carries into its next run.
+type MigrationState struct {
+	NextPool   int          `json:"nextPool"`
+	TotalPools int          `json:"totalPools"`
+	TotalRows  int          `json:"totalRows"`
+	Done       []PoolResult `json:"done"`
+	Totals     Counts       `json:"totals"`
+}
+
+// PoolsView answers the parent's pools query: each pool's state so far.
+type PoolsView struct {
+	Done    []PoolResult  `json:"done"`
+	Running []RunningPool `json:"running"`
+	Pending int           `json:"pending"`
+}
