@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/dpskmigrate/dpskmigrate/cloudpath"
+	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
+	"github.com/dpskmigrate/dpskmigrate/internal/stack"
+	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/r1client/r1sim"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
+)
+
+// buildWorker compiles cmd/worker once per test binary.
+func buildWorker(t *testing.T) string {
+	t.Helper()
+	root, err := stack.ModuleRoot()
+	require.NoError(t, err)
+	bin := filepath.Join(t.TempDir(), "worker")
+	out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "cmd", "worker")).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return bin
+}
+
+func (e *env) workerProcess(t *testing.T, bin string) *exec.Cmd {
+	cfg := e.workerConfig()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"TEMPORAL_ADDRESS="+devServer.FrontendHostPort(),
+		"TEMPORAL_NAMESPACE=default",
+		"DPSKMIGRATE_TASK_QUEUE="+cfg.TaskQueue,
+		"DPSKMIGRATE_EXPORT_DIR="+cfg.ExportDir,
+		"R1_BASE_URL="+cfg.R1.BaseURL,
+		"R1_TENANT_ID="+cfg.R1.TenantID,
+		"R1_CLIENT_ID="+cfg.R1.ClientID,
+		"R1_CLIENT_SECRET="+cfg.R1.ClientSecret,
+		"R1_TIMEOUT=2s",
+		"R1_CALLS_PER_MINUTE="+strconv.Itoa(cfg.CallsPerMinute),
+		"LOG_LEVEL=warn",
+	)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return cmd
+}
+
+func TestWorkerKilledMidMigrationIsReplacedAndNothingIsLostOrDoubled(t *testing.T) {
+	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 15 * time.Millisecond, Sigma: 0.3}})
+	bin := buildWorker(t)
+	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 250, Seed: 8})
+
+	first := e.workerProcess(t, bin)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st, err := e.svc.Start(ctx, export, migrations.Options{Plan: e.planOptions(), ParallelExecution: true, ActivityTimeout: 5 * time.Second})
+	require.NoError(t, err)
+
+	// Kill the worker once passphrase creation is well under way.
+	require.Eventually(t, func() bool { return held(e) >= 120 }, 2*time.Minute, 50*time.Millisecond)
+	require.NoError(t, first.Process.Signal(syscall.SIGKILL))
+	_, _ = first.Process.Wait()
+	killedAt := held(e)
+	require.Less(t, killedAt, 500, "the worker died mid-migration")
+
+	e.workerProcess(t, bin)
+	res, err := e.svc.Wait(ctx, st.WorkflowID)
+	require.NoError(t, err)
+	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res)
+	require.Equal(t, 500, res.Totals.Created+res.Totals.Adopted)
+	e.requireInventoryEqualsExport(export, cloudpath.PlanOptions{})
+}
+
+func held(e *env) int {
+	n := 0
+	for _, p := range e.sim.Inventory(e.tenant).Pools {
+		n += len(p.Passphrases)
+	}
+	return n
+}
