@@ -1,10 +1,12 @@
 package r1sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -235,6 +237,15 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 	}
 	if msp := r.Header.Get("x-rks-tenantid"); msp != "" {
 		tenantID = msp // an MSP acting for one of its customer tenants
+	}
+	// Read the body now: until it is consumed net/http cannot notice a client
+	// that hangs up, and the latency and slow-fault sleeps must end with it.
+	if r.Body != nil && r.Body != http.NoBody {
+		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return tenantID
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	t := s.tenant(tenantID)
 	s.stats.call(op, tenantID)
