@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,14 +24,19 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "r1sim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run serves until ctx ends (SIGINT/SIGTERM in main), then shuts down
+// gracefully. ready, if set, is told the listening address.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
 	fs := flag.NewFlagSet("r1sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var (
 		addr        = fs.String("addr", "127.0.0.1:8555", "listen address (loopback unless -allow-remote)")
 		allowRemote = fs.Bool("allow-remote", false, "allow a non-loopback listen address (e.g. inside a container)")
@@ -58,7 +64,7 @@ func run(args []string) error {
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	if err := checkLoopback(*addr, *allowRemote); err != nil {
 		return err
@@ -95,14 +101,15 @@ func run(args []string) error {
 		return err
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("r1sim listening", "addr", ln.Addr().String(), "rateLimitPerMinute", *rate,
 		"latencyMedian", *latMedian, "activityNotFoundFor", *act404, "activityPendingFor", *actPending,
 		"fault5xx", *fault5xx, "faultSlow", *faultSlow, "faultCommitThenFail", *faultCommit,
 		"credentials", len(credentials))
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
 
 	select {
 	case err := <-errc:
