@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dpskmigrate/dpskmigrate/cloudpath"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
+)
+
+// runFunc runs a command on its positional arguments; it returns the exit
+// code, or an error (exit 1) that Run prints.
+type runFunc func(ctx context.Context, a *App, args []string) (int, error)
+
+// command is one subcommand. bind registers its flags on fs and returns the
+// function that runs it with them, so the usage lists exactly the flags that
+// are parsed.
+type command struct {
+	name    string
+	args    []string // positional arguments, for the usage
+	summary string
+	details string
+	bind    func(fs *flag.FlagSet) runFunc
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{planCommand, storeCommand, startCommand, watchCommand, statusCommand, cancelCommand}
+}
+
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (a *App) usage(w io.Writer) {
+	fmt.Fprint(w, `dpskmigrate migrates Cloudpath DPSK exports into RUCKUS One through Temporal.
+
+Usage:
+  dpskmigrate <command> [flags] [FILE|ID]     (flags may come before or after FILE or ID)
+  dpskmigrate help [command]
+
+Commands:
+`)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, strings.Join(c.args, " "), c.summary)
+	}
+	tw.Flush()
+	for _, c := range commands {
+		fmt.Fprintf(w, "\n%s %s flags:\n", c.name, strings.Join(c.args, " "))
+		writeFlags(w, c)
+	}
+	fmt.Fprint(w, "\nEnvironment:\n")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, v := range envVars {
+		fmt.Fprintf(tw, "  %s\t%s\n", v[0], v[1])
+	}
+	tw.Flush()
+	fmt.Fprintf(w, `
+Exit codes: 0 completed (and plan, store, cancel done), 2 partial (some rows or
+pools not migrated), 1 failed, cancelled or any error.
+
+Without this CLI: `+"`dpskmigrate store FILE`"+` prints the export's reference, and
+  temporal workflow start --type %s --task-queue %s \
+    --workflow-id migration-1 --input '{"export":{"uri":"file:///...","sha256":"..."},"parallelExecution":true}'
+starts the same workflow (`+"`dpskmigrate start FILE --print-temporal-command`"+` prints it for you).
+`, workflows.MigrationWorkflowName, workflows.TaskQueue)
+}
+
+func (a *App) commandUsage(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage: dpskmigrate %s [flags] %s\n\n%s\n", c.name, strings.Join(c.args, " "), c.summary)
+	if c.details != "" {
+		fmt.Fprintf(w, "\n%s\n", c.details)
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	writeFlags(w, c)
+}
+
+func writeFlags(w io.Writer, c *command) {
+	fs := newFlagSet(c.name)
+	c.bind(fs)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		n++
+		name, usage := flag.UnquoteUsage(f)
+		arg := "--" + f.Name
+		if name != "" {
+			arg += " " + name
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(tw, "  %s\t%s%s\n", arg, usage, def)
+	})
+	if n == 0 {
+		fmt.Fprintln(tw, "  (none)")
+	}
+	tw.Flush()
+}
+
+// planFlags are the choices shared by plan and start.
+type planFlags struct {
+	identityGroupName string
+	poolName          string
+	namePrefix        string
+	nameSuffix        string
+	expired           string
+	renewDays         int
+	importInactive    bool
+	policySet         string
+}
+
+func (p *planFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.identityGroupName, "identity-group-name", "", "R1 identity group `NAME` for every pool (default: one per pool, named after it)")
+	fs.StringVar(&p.poolName, "pool-name", "", "R1 DPSK pool `NAME` (single-pool exports only; default: the Cloudpath pool's name)")
+	fs.StringVar(&p.namePrefix, "name-prefix", "", "`TEXT` put before every R1 pool and identity group name")
+	fs.StringVar(&p.nameSuffix, "name-suffix", "", "`TEXT` put after every R1 pool and identity group name")
+	fs.StringVar(&p.expired, "expired", "no-expiry", "what to do with expired passphrases: `no-expiry|renew|skip`")
+	fs.IntVar(&p.renewDays, "renew-days", 0, "with --expired renew: new expiry `N` days from now (default: the plan's)")
+	fs.BoolVar(&p.importInactive, "import-inactive", false, "also import revoked and inactive passphrases")
+	fs.StringVar(&p.policySet, "policy-set", "", "find or create the R1 policy set `NAME` and attach it to every pool")
+}
+
+func (p *planFlags) options(now time.Time) (cloudpath.PlanOptions, error) {
+	switch p.expired {
+	case "no-expiry", "renew", "skip":
+	default:
+		return cloudpath.PlanOptions{}, usagef("--expired %q: use no-expiry, renew or skip", p.expired)
+	}
+	if p.renewDays < 0 {
+		return cloudpath.PlanOptions{}, usagef("--renew-days %d: use a positive number of days", p.renewDays)
+	}
+	if p.renewDays > 0 && p.expired != "renew" {
+		return cloudpath.PlanOptions{}, usagef("--renew-days only applies with --expired renew")
+	}
+	if len(p.policySet) > 255 {
+		return cloudpath.PlanOptions{}, usagef("--policy-set is %d characters long; R1 accepts at most 255", len(p.policySet))
+	}
+	return cloudpath.PlanOptions{
+		IdentityGroupName: p.identityGroupName,
+		PoolName:          p.poolName,
+		NamePrefix:        p.namePrefix,
+		NameSuffix:        p.nameSuffix,
+		Expired:           cloudpath.ExpiredPolicy(p.expired),
+		RenewDays:         p.renewDays,
+		ImportInactive:    p.importInactive,
+		Now:               now,
+	}, nil
+}
