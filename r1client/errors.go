@@ -76,6 +76,18 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// AsAPIError returns the HTTP details of any of the typed errors above (the
+// status, R1's message and code), for callers that only report them.
+func AsAPIError(err error) (*APIError, bool) {
+	var h interface{ apiError() *APIError }
+	if errors.As(err, &h) {
+		return h.apiError(), true
+	}
+	return nil, false
+}
+
+func (e *APIError) apiError() *APIError { return e }
+
 // RateLimitError is R1's 429. RetryAfter is the server's Retry-After, 0 when absent.
 type RateLimitError struct {
 	APIError

@@ -124,3 +124,35 @@ func TestSameIDIgnoresDashesAndCase(t *testing.T) {
 		}
 	}
 }
+
+func TestAsAPIErrorReachesEveryTypedError(t *testing.T) {
+	for _, status := range []int{400, 401, 404, 409, 422, 429, 500, 418} {
+		c := cannedR1(t, status, nil, `{"message":"m","subErrors":[{"code":"C-1","message":"x"}]}`)
+		_, err := c.Pools.Get(context.Background(), "p")
+		api, ok := r1client.AsAPIError(fmt.Errorf("wrapped: %w", err))
+		if !ok || api.StatusCode != status || api.Message != "m" || api.Code != "C-1" || api.Method != "GET" || api.Path != "/dpskServices/p" {
+			t.Errorf("%d: %+v %v", status, api, ok)
+		}
+	}
+	if _, ok := r1client.AsAPIError(errors.New("plain")); ok {
+		t.Error("a plain error is not an API error")
+	}
+}
+
+func TestFindByNameStopsWhenR1RepeatsAPage(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/oauth2/token/") {
+			fmt.Fprint(w, `{"access_token":"tok","expires_in":3600}`)
+			return
+		}
+		calls++ // the same page, never "last", whatever page is asked for
+		fmt.Fprint(w, `{"content":[{"id":"a1","name":"alpha"},{"id":"b2","name":"beta"}],"totalElements":99,"number":0,"last":false}`)
+	}))
+	defer srv.Close()
+	c, _ := r1client.New(r1client.Config{BaseURL: srv.URL, TenantID: "t", ClientID: "c", ClientSecret: "s", FindPageSize: 2})
+	g, err := c.IdentityGroups.FindByName(context.Background(), "gamma")
+	if g != nil || err != nil || calls != 2 {
+		t.Fatalf("got %+v, %v after %d queries; want nil, nil after 2", g, err, calls)
+	}
+}
