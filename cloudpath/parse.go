@@ -1,0 +1,612 @@
+package cloudpath
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultMaxBytes is the input limit when ParseOptions.MaxBytes is 0.
+const DefaultMaxBytes = 64 << 20
+
+// DefaultLegacyPoolName names the one pool of a legacy flat array.
+const DefaultLegacyPoolName = "Cloudpath Import"
+
+// ParseOptions tune Parse.
+type ParseOptions struct {
+	LegacyPoolName string // name of the one pool of a legacy flat array; default "Cloudpath Import"
+	MaxBytes       int64  // refuse larger input with a *TooLargeError; 0 = DefaultMaxBytes
+}
+
+// ParseBytes parses an export held in memory; see Parse.
+func ParseBytes(data []byte, opts ParseOptions) (*Export, error) {
+	return Parse(bytes.NewReader(data), opts)
+}
+
+// Parse reads a Cloudpath export in any of its three shapes (single pool,
+// multi-pool, legacy flat array), with or without a UTF-8 BOM. DPSKs are
+// decoded one at a time from the stream, so memory stays close to the size
+// of the result; at most MaxBytes+1 bytes are read.
+//
+// Errors are *SyntaxError (with line and column), *ShapeError (what was
+// expected where, and what was found), *TooLargeError, or the reader's own
+// error wrapped.
+func Parse(r io.Reader, opts ParseOptions) (*Export, error) {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultMaxBytes
+	}
+	if opts.LegacyPoolName = strings.TrimSpace(opts.LegacyPoolName); opts.LegacyPoolName == "" {
+		opts.LegacyPoolName = DefaultLegacyPoolName
+	}
+	src, err := newTracker(r, opts.MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{src: src, dec: json.NewDecoder(src), opts: opts}
+	src.dec = p.dec
+	exp, err := p.parse()
+	if err != nil {
+		return nil, err
+	}
+	return exp, nil
+}
+
+// parser walks the document with Token/More and decodes one DPSK at a time.
+// mark is the decoder offset before the current step: errors are located
+// from there (see locate).
+type parser struct {
+	src  *tracker
+	dec  *json.Decoder
+	opts ParseOptions
+	mark int64
+}
+
+func (p *parser) parse() (*Export, error) {
+	tok, err := p.topToken()
+	if err == io.EOF {
+		return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the input is empty; expected a Cloudpath export (JSON)"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var exp *Export
+	switch tok {
+	case json.Delim('['):
+		pool := Pool{DisplayName: p.opts.LegacyPoolName}
+		if err := p.dpskElements("$", &pool); err != nil {
+			return nil, err
+		}
+		exp = &Export{Shape: ShapeLegacyArray, Pools: []Pool{pool}}
+	case json.Delim('{'):
+		if exp, err = p.topObject(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, &ShapeError{Path: "$", Expected: `an export object (with "pool" and "dpsks", or "dpskPools") or an array of DPSKs`,
+			Found: describeToken(tok)}
+	}
+	if err := p.end(); err != nil {
+		return nil, err
+	}
+	return exp, nil
+}
+
+// end makes sure nothing but whitespace follows the export.
+func (p *parser) end() error {
+	tok, err := p.topToken()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	off := p.skipSpace(p.mark)
+	return p.src.syntaxError(off, fmt.Sprintf("unexpected data (%s) after the end of the export", describeToken(tok)))
+}
+
+// topObject reads a single-pool or multi-pool export; its '{' was read.
+func (p *parser) topObject() (*Export, error) {
+	var (
+		single             Pool
+		poolSeen, poolNull bool
+		dpsksSeen, multi   bool
+		pools              []Pool
+		keys               []string
+		exportError        string
+		singleDPSKs        Pool // only its DPSKs are used; the pool object may come after them
+	)
+	for p.more() {
+		key, err := p.key()
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) < 8 {
+			keys = append(keys, strconv.Quote(clip(key, 40)))
+		}
+		path := "$." + key
+		switch strings.ToLower(key) {
+		case "pool":
+			tok, err := p.token()
+			if err != nil {
+				return nil, err
+			}
+			poolSeen = true
+			switch tok {
+			case nil:
+				poolNull = true
+			case json.Delim('{'):
+				single = Pool{}
+				if err := p.poolBody(path, &single, false); err != nil {
+					return nil, err
+				}
+			default:
+				return nil, &ShapeError{Path: path, Expected: "a DPSK pool object", Found: p.describeFound(tok)}
+			}
+		case "dpsks":
+			dpsksSeen = true
+			singleDPSKs = Pool{}
+			if err := p.dpskArray(path, &singleDPSKs); err != nil {
+				return nil, err
+			}
+		case "dpskpools":
+			multi = true
+			pools = pools[:0]
+			if err := p.poolArray(path, &pools); err != nil {
+				return nil, err
+			}
+		case "error":
+			var raw json.RawMessage
+			if err := p.decode(path, &raw); err != nil {
+				return nil, err
+			}
+			exportError, _ = unquote(raw)
+		default:
+			if err := p.decode(path, &skipValue{}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, err := p.delim('}', "$", "the end of the object"); err != nil {
+		return nil, err
+	}
+
+	switch {
+	case multi && (poolSeen || dpsksSeen):
+		return nil, &ShapeError{Path: "$", Expected: `either "pool" with "dpsks" (one pool) or "dpskPools" (all pools)`, Found: "both"}
+	case multi:
+		return &Export{Shape: ShapeMultiPool, Pools: pools}, nil
+	case poolSeen && poolNull:
+		found := "null"
+		if exportError != "" {
+			found += fmt.Sprintf(" (the export says: %q)", clip(exportError, 200))
+		}
+		return nil, &ShapeError{Path: "$.pool", Expected: "a DPSK pool object", Found: found}
+	case poolSeen && dpsksSeen:
+		single.DPSKs = singleDPSKs.DPSKs
+		return &Export{Shape: ShapeSinglePool, Pools: []Pool{single}}, nil
+	}
+	found := "an empty object"
+	if len(keys) > 0 {
+		found = "an object with keys " + strings.Join(keys, ", ")
+	}
+	if exportError != "" {
+		found += fmt.Sprintf(" (the export says: %q)", clip(exportError, 200))
+	}
+	return nil, &ShapeError{Path: "$", Expected: `an export object with "pool" and "dpsks" (one pool) or "dpskPools" (all pools)`, Found: found}
+}
+
+// poolArray reads the value of "dpskPools": an array of pool objects.
+func (p *parser) poolArray(path string, pools *[]Pool) error {
+	tok, err := p.token()
+	if err != nil {
+		return err
+	}
+	if tok != json.Delim('[') {
+		return &ShapeError{Path: path, Expected: "an array of DPSK pool objects", Found: p.describeFound(tok)}
+	}
+	for i := 0; p.more(); i++ {
+		elemPath := path + "[" + strconv.Itoa(i) + "]"
+		tok, err := p.token()
+		if err != nil {
+			return err
+		}
+		if tok != json.Delim('{') {
+			return &ShapeError{Path: elemPath, Expected: "a DPSK pool object", Found: p.describeFound(tok)}
+		}
+		var pool Pool
+		if err := p.poolBody(elemPath, &pool, true); err != nil {
+			return err
+		}
+		*pools = append(*pools, pool)
+	}
+	_, err = p.delim(']', path, "the end of the array")
+	return err
+}
+
+// poolBody reads the members of a pool object; its '{' was read. withDPSKs
+// says whether the object carries its own "dpsks" (multi-pool exports).
+func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
+	var name textValue // the extractor falls back to "name" when displayName is missing
+	for p.more() {
+		key, err := p.key()
+		if err != nil {
+			return err
+		}
+		fieldPath := path + "." + key
+		var (
+			text textValue
+			n    intValue
+			b    boolValue
+			list listValue
+		)
+		switch strings.ToLower(key) {
+		case "guid":
+			err = p.decode(fieldPath, &text)
+			pool.GUID = string(text)
+		case "displayname":
+			err = p.decode(fieldPath, &text)
+			pool.DisplayName = string(text)
+		case "name":
+			err = p.decode(fieldPath, &name)
+		case "description":
+			err = p.decode(fieldPath, &text)
+			pool.Description = string(text)
+		case "phrasedefaultlength":
+			err = p.decode(fieldPath, &n)
+			pool.PhraseDefaultLength = int(n)
+		case "phraserandomcharacterstype":
+			err = p.decode(fieldPath, &text)
+			pool.PhraseRandomCharactersType = string(text)
+		case "ssidlist":
+			err = p.decode(fieldPath, &list)
+			pool.SSIDList = list
+		case "enforceexpirationdate":
+			err = p.decode(fieldPath, &b)
+			pool.EnforceExpirationDate = bool(b)
+		case "expirationdatetype":
+			err = p.decode(fieldPath, &text)
+			pool.ExpirationDateType = string(text)
+		case "expirationdatevalue":
+			err = p.decode(fieldPath, &text)
+			pool.ExpirationDateValue = string(text)
+		case "enforcedevicecountlimit":
+			err = p.decode(fieldPath, &b)
+			pool.EnforceDeviceCountLimit = bool(b)
+		case "devicecountlimit":
+			err = p.decode(fieldPath, &n)
+			pool.DeviceCountLimit = int(n)
+		case "dpsks":
+			if withDPSKs {
+				pool.DPSKs = pool.DPSKs[:0]
+				err = p.dpskArray(fieldPath, pool)
+			} else {
+				err = p.decode(fieldPath, &skipValue{})
+			}
+		default:
+			err = p.decode(fieldPath, &skipValue{})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(pool.DisplayName) == "" {
+		pool.DisplayName = string(name)
+	}
+	_, err := p.delim('}', path, "the end of the pool object")
+	return err
+}
+
+// dpskArray reads an array of DPSK objects into pool.DPSKs.
+func (p *parser) dpskArray(path string, pool *Pool) error {
+	tok, err := p.token()
+	if err != nil {
+		return err
+	}
+	if tok != json.Delim('[') {
+		return &ShapeError{Path: path, Expected: "an array of DPSK objects", Found: p.describeFound(tok)}
+	}
+	return p.dpskElements(path, pool)
+}
+
+// dpskJSON is the wire form of a DPSK; keys match case-insensitively.
+type dpskJSON struct {
+	GUID                textValue `json:"guid"`
+	Name                textValue `json:"name"`
+	Passphrase          string    `json:"passphrase"` // strictly a string: a number would lose leading zeros
+	Status              textValue `json:"status"`
+	SSIDList            listValue `json:"ssidList"`
+	ExpirationDateTime  textValue `json:"expirationDateTime"`
+	UseDeviceCountLimit boolValue `json:"useDeviceCountLimit"`
+	DeviceCountLimit    intValue  `json:"deviceCountLimit"`
+	VLAN                textValue `json:"vlanid"`
+	Devices             skipValue `json:"devices"`
+}
+
+// dpskElements reads DPSK objects up to the closing ']' (the '[' was read).
+func (p *parser) dpskElements(path string, pool *Pool) error {
+	var scratch dpskJSON
+	for i := 0; p.more(); i++ {
+		scratch = dpskJSON{}
+		d := &scratch
+		if err := p.decode(path+"["+strconv.Itoa(i)+"]", &d); err != nil {
+			return err
+		}
+		if d == nil {
+			return &ShapeError{Path: path + "[" + strconv.Itoa(i) + "]", Expected: "a DPSK object", Found: "null"}
+		}
+		pool.DPSKs = append(pool.DPSKs, DPSK{
+			GUID:                string(d.GUID),
+			Name:                string(d.Name),
+			Passphrase:          d.Passphrase,
+			Status:              string(d.Status),
+			SSIDList:            d.SSIDList,
+			ExpirationDateTime:  string(d.ExpirationDateTime),
+			UseDeviceCountLimit: bool(d.UseDeviceCountLimit),
+			DeviceCountLimit:    int(d.DeviceCountLimit),
+			VLAN:                string(d.VLAN),
+		})
+	}
+	_, err := p.delim(']', path, "the end of the array")
+	return err
+}
+
+// --- decoder steps, each converting errors into located ones ---
+
+func (p *parser) token() (json.Token, error) {
+	tok, err := p.topToken()
+	if err == io.EOF {
+		return nil, p.fail(err)
+	}
+	return tok, err
+}
+
+// topToken is token for the top level, where io.EOF (no more values) is no error.
+func (p *parser) topToken() (json.Token, error) {
+	p.mark = p.dec.InputOffset()
+	tok, err := p.dec.Token()
+	if err == io.EOF && p.src.err == nil {
+		return nil, io.EOF
+	}
+	if err != nil {
+		return nil, p.fail(err)
+	}
+	return tok, nil
+}
+
+func (p *parser) more() bool {
+	p.mark = p.dec.InputOffset()
+	return p.dec.More()
+}
+
+func (p *parser) key() (string, error) {
+	tok, err := p.token()
+	if err != nil {
+		return "", err
+	}
+	key, ok := tok.(string)
+	if !ok { // More said a member follows, so Token can only return a key
+		return "", p.src.syntaxError(p.skipSpace(p.mark), "expected an object key")
+	}
+	return key, nil
+}
+
+// delim reads the closing delimiter want.
+func (p *parser) delim(want json.Delim, path, what string) (json.Token, error) {
+	tok, err := p.token()
+	if err != nil {
+		return nil, err
+	}
+	if tok != want {
+		return nil, p.src.syntaxError(p.skipSpace(p.mark), fmt.Sprintf("expected %s at %s, found %s", what, path, describeToken(tok)))
+	}
+	return tok, nil
+}
+
+func (p *parser) decode(path string, v any) error {
+	p.mark = p.dec.InputOffset()
+	err := p.dec.Decode(v)
+	if err == nil {
+		return nil
+	}
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if te.Field != "" {
+			path += "." + te.Field
+		}
+		return &ShapeError{Path: path, Expected: expectedFor(te.Type), Found: describeGoKind(te.Value)}
+	}
+	return p.fail(err)
+}
+
+// fail turns a decoder error into a located *SyntaxError, or passes the
+// reader's own errors through.
+func (p *parser) fail(err error) error {
+	if p.src.err != nil { // the reader failed (too large, I/O): that is the story
+		return p.src.err
+	}
+	var se *json.SyntaxError
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return p.src.syntaxError(p.src.n-p.src.base, "unexpected end of input; the export is cut short")
+	case errors.As(err, &se):
+		return p.src.syntaxError(p.locate(se), se.Error())
+	}
+	return fmt.Errorf("reading the export: %w", err)
+}
+
+// locate finds the decoder offset of a syntax error. encoding/json reports
+// Token errors at the exact offset but errors inside Decode relative to what
+// Decode alone has scanned, so the value that starts at mark is scanned
+// again on its own to find the offending byte.
+func (p *parser) locate(se *json.SyntaxError) int64 {
+	start := p.skipSpace(p.mark)
+	win := p.src.from(start)
+	if len(win) > 0 && (win[0] == ',' || win[0] == ':') {
+		start = p.skipSpace(start + 1)
+		win = p.src.from(start)
+	}
+	var v skipValue
+	if err := json.NewDecoder(bytes.NewReader(win)).Decode(&v); err != nil {
+		if again, ok := errors.AsType[*json.SyntaxError](err); ok && again.Offset > 0 {
+			return start + again.Offset - 1
+		}
+	}
+	return se.Offset
+}
+
+// skipSpace returns the decoder offset of the first non-space byte at or after off.
+func (p *parser) skipSpace(off int64) int64 {
+	win := p.src.from(off)
+	i := 0
+	for i < len(win) && isSpace(win[i]) {
+		i++
+	}
+	return max(off, p.src.winStart-p.src.base) + int64(i)
+}
+
+// describeFound names an unexpected value for a ShapeError. An {"error": ...}
+// object, which the extractor writes when an endpoint failed, is quoted.
+func (p *parser) describeFound(tok json.Token) string {
+	if tok != json.Delim('{') {
+		return describeToken(tok)
+	}
+	if !p.more() {
+		return "an empty object"
+	}
+	key, err := p.key()
+	if err != nil || key != "error" {
+		return "an object"
+	}
+	var msg textValue
+	if err := p.decode("", &msg); err != nil || msg == "" {
+		return "an object"
+	}
+	return fmt.Sprintf("an error object (%q)", clip(string(msg), 200))
+}
+
+func describeToken(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			return "an object"
+		case '[':
+			return "an array"
+		}
+		return strconv.Quote(t.String())
+	case string:
+		return "a string"
+	case float64, json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%T", tok)
+}
+
+// --- the reader under the decoder ---
+
+var bom = []byte{0xEF, 0xBB, 0xBF}
+
+// tracker sits between the input and the decoder. It enforces the size
+// limit, hides a leading BOM, and keeps the bytes the decoder has not yet
+// consumed (plus line and column counts up to them) so an error can be given
+// a line and column without holding the whole input.
+type tracker struct {
+	r     io.Reader
+	limit int64
+	dec   *json.Decoder
+	err   error // sticky: *TooLargeError or the input's own failure
+
+	n    int64 // raw bytes read, BOM included
+	base int64 // BOM length: raw offset = decoder offset + base
+
+	win      []byte // raw bytes [winStart, n)
+	winStart int64
+	line     int // 1-based line at winStart
+	col      int // characters between the start of that line and winStart
+}
+
+func newTracker(r io.Reader, limit int64) (*tracker, error) {
+	lr := io.LimitReader(r, limit+1)
+	head := make([]byte, len(bom))
+	n, err := io.ReadFull(lr, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, fmt.Errorf("reading the export: %w", err)
+	}
+	head = head[:n]
+	t := &tracker{r: io.MultiReader(bytes.NewReader(head), lr), limit: limit, line: 1}
+	if bytes.Equal(head, bom) {
+		t.r = lr
+		t.base, t.n, t.winStart = int64(len(bom)), int64(len(bom)), int64(len(bom))
+	}
+	return t, nil
+}
+
+func (t *tracker) Read(b []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	if t.dec != nil {
+		// The decoder never looks back before its input offset: forget those bytes.
+		t.advance(t.dec.InputOffset() + t.base)
+	}
+	n, err := t.r.Read(b)
+	t.n += int64(n)
+	if t.n > t.limit {
+		t.err = &TooLargeError{Limit: t.limit}
+		return 0, t.err
+	}
+	t.win = append(t.win, b[:n]...)
+	if err != nil && err != io.EOF {
+		t.err = fmt.Errorf("reading the export: %w", err)
+	}
+	return n, err
+}
+
+// advance drops window bytes before raw offset to, counting their lines.
+func (t *tracker) advance(to int64) {
+	k := min(to-t.winStart, int64(len(t.win)))
+	if k <= 0 {
+		return
+	}
+	t.line, t.col = countPosition(t.win[:k], t.line, t.col)
+	t.winStart += k
+	t.win = t.win[:copy(t.win, t.win[k:])]
+}
+
+// countPosition moves a (line, column) position over b.
+func countPosition(b []byte, line, col int) (int, int) {
+	if nl := bytes.Count(b, []byte{'\n'}); nl > 0 {
+		line += nl
+		b = b[bytes.LastIndexByte(b, '\n')+1:]
+		col = 0
+	}
+	return line, col + utf8.RuneCount(b)
+}
+
+// from returns the retained bytes from decoder offset off onwards.
+func (t *tracker) from(off int64) []byte {
+	k := off + t.base - t.winStart
+	if k < 0 {
+		k = 0
+	}
+	if k > int64(len(t.win)) {
+		return nil
+	}
+	return t.win[k:]
+}
+
+// syntaxError builds a *SyntaxError at decoder offset off.
+func (t *tracker) syntaxError(off int64, msg string) *SyntaxError {
+	raw := max(off+t.base, t.winStart)
+	k := min(raw-t.winStart, int64(len(t.win)))
+	line, col := countPosition(t.win[:k], t.line, t.col)
+	return &SyntaxError{Line: line, Column: col + 1, Offset: t.winStart + k, Msg: strings.TrimPrefix(msg, "json: ")}
+}
