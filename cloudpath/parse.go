@@ -1,6 +1,7 @@
 package cloudpath
 
 import (
+	"cmp"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -25,6 +26,9 @@ type ParseOptions struct {
 
 // ParseBytes parses an export held in memory; see Parse.
 func ParseBytes(data []byte, opts ParseOptions) (*Export, error) {
+	if limit := cmp.Or(max(opts.MaxBytes, 0), DefaultMaxBytes); int64(len(data)) > limit {
+		return nil, &TooLargeError{Limit: limit}
+	}
 	return Parse(bytes.NewReader(data), opts)
 }
 
