@@ -168,7 +168,7 @@ func NewPlan(exp *Export, opts PlanOptions) (*Plan, error) {
 // planPool builds the unit of one pool.
 func planPool(src *Pool, idx int, opts PlanOptions, names *nameSet, warnings *[]string) PoolUnit {
 	display := strings.TrimSpace(src.DisplayName)
-	label := fmt.Sprintf("pool %q", clip(display, 60))
+	label := fmt.Sprintf("pool #%d %q", idx+1, clip(display, 60))
 	if display == "" {
 		display = DefaultLegacyPoolName
 		label = fmt.Sprintf("pool #%d (guid %q)", idx+1, clip(src.GUID, 80))
