@@ -1,8 +1,8 @@
 package cloudpath
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"

@@ -35,7 +35,7 @@ func EstimateCalls(rows int) int {
 
 // Summary is a plan in numbers, for a person to read before a migration.
 type Summary struct {
-	Pools                                                []PoolSummary
+	Pools                                               []PoolSummary
 	TotalCreate, TotalSkip, TotalRefuse, EstimatedCalls int
 	// MinDuration is EstimatedCalls at CallsPerMinute: the least time the
 	// migration can take within that budget; 0 when no budget was given.
