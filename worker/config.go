@@ -106,8 +106,8 @@ func (c Config) Validate() error {
 	if c.R1.TenantID == "" || c.R1.ClientID == "" || c.R1.ClientSecret == "" {
 		errs = append(errs, errors.New("R1 credentials are incomplete: set R1_TENANT_ID, R1_CLIENT_ID and R1_CLIENT_SECRET (an R1 application token)"))
 	}
-	if c.CallsPerMinute < 1 || c.CallsPerMinute > 100000 {
-		errs = append(errs, fmt.Errorf("R1_CALLS_PER_MINUTE=%d is out of range: use 1 to 100000 (R1 allows 2000 per tenant; default %d)", c.CallsPerMinute, DefaultCallsPerMinute))
+	if c.CallsPerMinute < 1 || c.CallsPerMinute > 1_000_000 {
+		errs = append(errs, fmt.Errorf("R1_CALLS_PER_MINUTE=%d is out of range: use 1 to 1000000 (R1 allows 2000 per tenant; default %d)", c.CallsPerMinute, DefaultCallsPerMinute))
 	}
 	if c.WorkerActivitiesPerSecond < 0 {
 		errs = append(errs, fmt.Errorf("WORKER_ACTIVITIES_PER_SECOND=%g must not be negative", c.WorkerActivitiesPerSecond))

@@ -474,8 +474,14 @@ func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 		return nil // R1 answered synchronously
 	}
 	deadline := workflow.Now(ctx).Add(r1ActivityMaxWait)
-	delay := 500 * time.Millisecond
+	// R1 rarely shows an activity within the first second; reading it sooner
+	// only spends budget.
+	delay := time.Second
 	for {
+		if err := workflow.Sleep(ctx, delay); err != nil {
+			return err
+		}
+		delay = min(delay*2, 10*time.Second)
 		var st activities.R1ActivityStatus
 		if err := workflow.ExecuteActivity(p.r1, a.GetR1Activity, activities.R1ActivityInput{RequestID: requestID}).Get(ctx, &st); err != nil {
 			return fmt.Errorf("reading R1 activity %s: %s", requestID, reason(err))
@@ -489,10 +495,6 @@ func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 		if !workflow.Now(ctx).Before(deadline) {
 			return fmt.Errorf("R1 activity %s has not finished after %s (last status %q)", requestID, r1ActivityMaxWait, st.Status)
 		}
-		if err := workflow.Sleep(ctx, delay); err != nil {
-			return err
-		}
-		delay = min(delay*2, 5*time.Second)
 	}
 }
 
