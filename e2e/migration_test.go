@@ -12,6 +12,7 @@ import (
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
+	"github.com/dpskmigrate/dpskmigrate/internal/stack"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/r1client/r1sim"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
@@ -170,4 +171,23 @@ func requireNoPassphraseInHistories(t *testing.T, parentID string, export []byte
 			}
 		}
 	}
+}
+
+func TestLargePoolHistoriesStayBounded(t *testing.T) {
+	e := newEnv(t, r1sim.Options{})
+	e.startWorker(e.workerConfig())
+	export := sampledata.JSON(sampledata.Spec{Pools: 1, RowsPerPool: 1500, Seed: 9})
+
+	st, res := e.migrate(export, migrations.Options{ParallelExecution: true, PassphrasesPerRun: 500})
+
+	require.Equal(t, workflows.StatusCompleted, res.Status)
+	require.Equal(t, 1500, res.Totals.Created)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hs, err := stack.MeasureHistories(ctx, temporalC, st.WorkflowID)
+	require.NoError(t, err)
+	t.Logf("history sizes: %+v", hs)
+	require.Equal(t, 3, hs.MaxPoolRunsOfOnePool, "the pool continued as new every 500 rows")
+	require.Less(t, hs.MaxPoolEvents, 10000)
+	e.requireInventoryEqualsExport(export, cloudpath.PlanOptions{})
 }
