@@ -170,6 +170,12 @@ func TestProgressCountsFinishedAndRunningPools(t *testing.T) {
 	require.Contains(t, s.barLine(1800, 10), "[###.......]  36% 145/400")
 }
 
+func TestProgressBeforeThePlanSaysSo(t *testing.T) {
+	var s snapshot
+	require.Equal(t, "progress: "+planningText, s.plainLine(1800))
+	require.Equal(t, planningText, s.barLine(1800, 10))
+}
+
 func TestPlainProgressPrintsOnPoolChangesAndEveryFewSeconds(t *testing.T) {
 	var out bytes.Buffer
 	v := &progressView{w: &out, callsPerMinute: 1800, plainEvery: 5 * time.Second}
@@ -226,4 +232,11 @@ func TestStatusNamesEveryRowNotMigratedAndExitsWithTheOutcome(t *testing.T) {
 	require.Equal(t, ExitFailed, ExitCode(st))
 	require.Equal(t, ExitFailed, ExitCode(migrations.Status{State: "CANCELED", Error: "the migration was cancelled"}))
 	require.Equal(t, ExitOK, ExitCode(migrations.Status{State: "RUNNING"}))
+}
+
+func TestStatesAreSpelledAsDocumented(t *testing.T) {
+	for in, want := range map[string]string{"Running": "RUNNING", "TimedOut": "TIMED_OUT", "ContinuedAsNew": "CONTINUED_AS_NEW",
+		"COMPLETED": "COMPLETED", "TIMED_OUT": "TIMED_OUT", "": ""} {
+		require.Equal(t, want, upperSnake(in), in)
+	}
 }

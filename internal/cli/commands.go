@@ -128,15 +128,15 @@ func (p *planFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.poolName, "pool-name", "", "R1 DPSK pool `NAME` (single-pool exports only; default: the Cloudpath pool's name)")
 	fs.StringVar(&p.namePrefix, "name-prefix", "", "`TEXT` put before every R1 pool and identity group name")
 	fs.StringVar(&p.nameSuffix, "name-suffix", "", "`TEXT` put after every R1 pool and identity group name")
-	fs.StringVar(&p.expired, "expired", "no-expiry", "what to do with expired passphrases: `no-expiry|renew|skip`")
-	fs.IntVar(&p.renewDays, "renew-days", 0, "with --expired renew: new expiry `N` days from now (default: the plan's)")
+	fs.StringVar(&p.expired, "expired", "no-expiry", "`POLICY` for expired passphrases: no-expiry (import without an expiry), renew, or skip")
+	fs.IntVar(&p.renewDays, "renew-days", 0, fmt.Sprintf("with --expired renew: renewed passphrases expire `N` days from now (default %d)", cloudpath.DefaultRenewDays))
 	fs.BoolVar(&p.importInactive, "import-inactive", false, "also import revoked and inactive passphrases")
 	fs.StringVar(&p.policySet, "policy-set", "", "find or create the R1 policy set `NAME` and attach it to every pool")
 }
 
 func (p *planFlags) options(now time.Time) (cloudpath.PlanOptions, error) {
 	switch p.expired {
-	case "no-expiry", "renew", "skip":
+	case string(cloudpath.ExpiredImportWithoutExpiry), string(cloudpath.ExpiredRenew), string(cloudpath.ExpiredSkip):
 	default:
 		return cloudpath.PlanOptions{}, usagef("--expired %q: use no-expiry, renew or skip", p.expired)
 	}

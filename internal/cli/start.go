@@ -41,7 +41,7 @@ its code (0 completed, 2 partial, 1 failed).`,
 		fs.IntVar(&sf.passphraseConcurrency, "passphrase-concurrency", 0, fmt.Sprintf("passphrases in flight per pool, `N` from 1 to %d (default %d with --parallel, else 1)", workflows.MaxPassphraseConcurrency, workflows.DefaultParallelPassphrases))
 		fs.StringVar(&sf.workflowID, "workflow-id", "", "migration (workflow) `ID` (default: migration-<first pool>-<digest>-<random>)")
 		fs.BoolVar(&sf.watch, "watch", false, "follow the migration's progress until it ends")
-		fs.BoolVar(&sf.printTemporalCommand, "print-temporal-command", false, "store the export and print the equivalent `temporal workflow start` command instead of starting")
+		fs.BoolVar(&sf.printTemporalCommand, "print-temporal-command", false, "store the export and print the equivalent 'temporal workflow start' command; starts nothing")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
 			return a.start(ctx, args[0], sf)
 		}

@@ -62,14 +62,25 @@ func (s snapshot) poolsText() string {
 	return fmt.Sprintf("pools %d/%d done, %d failed, %d running, %d pending", p.PoolsDone, p.Pools, p.PoolsFailed, p.PoolsRunning, p.PoolsPending)
 }
 
+// planning says the workflow has not planned the export yet: it knows no pool.
+func (s snapshot) planning() bool { return s.progress.Pools == 0 && s.progress.Passphrases == 0 }
+
+const planningText = "planning the export (the workflow reads and validates it)"
+
 // plainLine is the progress as one line of plain text (pipes, logs, status).
 func (s snapshot) plainLine(callsPerMinute int) string {
+	if s.planning() {
+		return "progress: " + planningText
+	}
 	return fmt.Sprintf("progress: %d%% %d/%d passphrases | %s | ETA %s",
 		s.percent(), s.done(), s.progress.Passphrases, s.poolsText(), formatDuration(s.eta(callsPerMinute)))
 }
 
 // barLine is the progress with a bar, for terminals.
 func (s snapshot) barLine(callsPerMinute, width int) string {
+	if s.planning() {
+		return planningText
+	}
 	filled := 0
 	if s.progress.Passphrases > 0 {
 		filled = s.done() * width / s.progress.Passphrases
@@ -237,7 +248,7 @@ func (a *App) poll(ctx context.Context, svc *migrations.Service, id string, view
 	// A query waits for a worker: bound it so the display stays alive without one.
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := svc.Status(qctx, id)
+	st, err := readStatus(qctx, svc, id)
 	if err != nil || st.State != "RUNNING" {
 		return st, err
 	}
