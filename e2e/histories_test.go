@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
@@ -55,6 +57,7 @@ func TestRecordHistories(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, resp.Executions)
 	secrets := passphrasesOf(t, export)
+	index := map[string]workflow.Execution{}
 	for _, ex := range resp.Executions {
 		iter := temporalC.GetWorkflowHistory(ctx, ex.Execution.WorkflowId, ex.Execution.RunId, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 		var h historypb.History
@@ -68,8 +71,13 @@ func TestRecordHistories(t *testing.T) {
 		for _, s := range secrets {
 			require.False(t, strings.Contains(h.String(), s), "a passphrase in a recorded history")
 		}
-		name := strings.NewReplacer("/", "_").Replace(ex.Execution.WorkflowId) + "_" + ex.Execution.RunId[:8] + ".json"
+		name := strings.NewReplacer("/", "_").Replace(ex.Execution.WorkflowId) + "_" + ex.Execution.RunId + ".json"
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+		index[name] = workflow.Execution{ID: ex.Execution.WorkflowId, RunID: ex.Execution.RunId}
 	}
+	// The replayer needs each history's workflow ID: child IDs derive from it.
+	data, err := json.MarshalIndent(index, "", " ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.json"), data, 0o644))
 	t.Logf("recorded %d histories in %s", len(resp.Executions), dir)
 }
