@@ -1,0 +1,303 @@
+package trigger
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/dpskmigrate/dpskmigrate/cloudpath"
+	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
+)
+
+// ExportPart is the multipart field that carries the export file.
+const ExportPart = "export"
+
+// maxFieldBytes bounds one multipart option field.
+const maxFieldBytes = 4 << 10
+
+// StartResponse answers an accepted migration.
+type StartResponse struct {
+	WorkflowID string      `json:"workflowId"`
+	RunID      string      `json:"runId"`
+	StatusURL  string      `json:"statusUrl"`
+	PoolsURL   string      `json:"poolsUrl"`
+	CancelURL  string      `json:"cancelUrl"`
+	UIURL      string      `json:"uiUrl,omitempty"`
+	Summary    PlanSummary `json:"summary"`
+}
+
+// PlanSummary is what the plan will do, counted before anything is written.
+type PlanSummary struct {
+	Pools          int      `json:"pools"`
+	Create         int      `json:"create"`  // rows to create (or adopt) in R1
+	Skipped        int      `json:"skipped"` // rows the plan's policies skip
+	Refused        int      `json:"refused"` // rows R1 cannot take
+	EstimatedCalls int      `json:"estimatedCalls"`
+	Warnings       []string `json:"warnings,omitempty"` // the plan's pool-level remarks
+}
+
+func (h *handler) start(w http.ResponseWriter, r *http.Request) {
+	limit := h.cfg.MaxBodyBytes
+	if r.ContentLength > limit {
+		h.tooLarge(w, r)
+		return
+	}
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mediaType = ""
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var export []byte
+	var opts migrations.Options
+	var problems []string
+	switch {
+	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
+		// Options first: refuse them before reading a large body.
+		if opts, problems = parseOptions(r.URL.Query()); len(problems) > 0 {
+			h.invalidOptions(w, r, problems)
+			return
+		}
+		export, err = io.ReadAll(body)
+	case mediaType == "multipart/form-data":
+		var form url.Values
+		export, form, err = readMultipart(body, params["boundary"])
+		if err == nil {
+			values := r.URL.Query()
+			for k, v := range form {
+				values[k] = v // a form field overrides the same query parameter
+			}
+			opts, problems = parseOptions(values)
+		}
+	default:
+		w.Header().Set("Accept-Post", "application/json, multipart/form-data")
+		writeProblem(w, r, Problem{Status: http.StatusUnsupportedMediaType,
+			Detail: fmt.Sprintf("Content-Type %q is not accepted: send the export as application/json, or as multipart/form-data with a file part named %q", r.Header.Get("Content-Type"), ExportPart)})
+		return
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			h.tooLarge(w, r)
+			return
+		}
+		var bad *badRequestError
+		if errors.As(err, &bad) {
+			writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: bad.msg})
+			return
+		}
+		writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: "reading the request body: " + err.Error()})
+		return
+	}
+	if len(problems) > 0 {
+		h.invalidOptions(w, r, problems)
+		return
+	}
+
+	started, err := h.svc.Start(r.Context(), export, opts)
+	if err != nil {
+		h.startError(w, r, err)
+		return
+	}
+	h.log.Info("migration started", "workflow_id", started.WorkflowID, "run_id", started.RunID,
+		"export_sha256", started.Export.SHA256, "pools", len(started.Summary.Pools),
+		"create", started.Summary.TotalCreate, "skip", started.Summary.TotalSkip, "refuse", started.Summary.TotalRefuse)
+	loc := statusURL(started.WorkflowID)
+	w.Header().Set("Location", loc)
+	writeJSON(w, http.StatusAccepted, StartResponse{
+		WorkflowID: started.WorkflowID,
+		RunID:      started.RunID,
+		StatusURL:  loc,
+		PoolsURL:   loc + "/pools",
+		CancelURL:  loc + "/cancel",
+		UIURL:      started.UIURL,
+		Summary: PlanSummary{
+			Pools:          len(started.Summary.Pools),
+			Create:         started.Summary.TotalCreate,
+			Skipped:        started.Summary.TotalSkip,
+			Refused:        started.Summary.TotalRefuse,
+			EstimatedCalls: started.Summary.EstimatedCalls,
+			Warnings:       started.Summary.Warnings,
+		},
+	})
+}
+
+func (h *handler) startError(w http.ResponseWriter, r *http.Request, err error) {
+	if invalid, ok := errors.AsType[*migrations.InvalidExportError](err); ok {
+		writeProblem(w, r, Problem{Type: ProblemInvalidExport, Title: "Invalid export", Status: http.StatusBadRequest,
+			Detail:   "the export cannot be migrated; nothing was stored or started",
+			Problems: invalid.Problems})
+		return
+	}
+	if _, ok := errors.AsType[*exportstore.TooLargeError](err); ok {
+		h.tooLarge(w, r)
+		return
+	}
+	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		writeProblem(w, r, Problem{Type: ProblemAlreadyStarted, Title: "Migration already started", Status: http.StatusConflict,
+			Detail: "a migration with this workflowId exists; follow it at its status URL or choose another ID"})
+		return
+	}
+	h.serviceError(w, r, err)
+}
+
+func (h *handler) tooLarge(w http.ResponseWriter, r *http.Request) {
+	// Do not read on: the rest of the body is not wanted.
+	w.Header().Set("Connection", "close")
+	writeProblem(w, r, Problem{Status: http.StatusRequestEntityTooLarge,
+		Detail: fmt.Sprintf("the request body is larger than the trigger's limit of %d bytes (--max-body-bytes)", h.cfg.MaxBodyBytes)})
+}
+
+func (h *handler) invalidOptions(w http.ResponseWriter, r *http.Request, problems []string) {
+	writeProblem(w, r, Problem{Type: ProblemInvalidOptions, Title: "Invalid options", Status: http.StatusBadRequest,
+		Detail: "the migration options are invalid; nothing was stored or started", Problems: problems})
+}
+
+type badRequestError struct{ msg string }
+
+func (e *badRequestError) Error() string { return e.msg }
+
+// readMultipart returns the export file part and the other fields.
+func readMultipart(body io.Reader, boundary string) ([]byte, url.Values, error) {
+	if boundary == "" {
+		return nil, nil, &badRequestError{"multipart/form-data without a boundary parameter"}
+	}
+	mr := multipart.NewReader(body, boundary)
+	form := url.Values{}
+	var export []byte
+	seenExport := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		name := part.FormName()
+		switch {
+		case name == ExportPart:
+			if seenExport {
+				return nil, nil, &badRequestError{fmt.Sprintf("more than one %q part: send one export per migration", ExportPart)}
+			}
+			seenExport = true
+			if export, err = io.ReadAll(part); err != nil {
+				return nil, nil, err
+			}
+		case name == "":
+			return nil, nil, &badRequestError{"a multipart part has no form name"}
+		default:
+			v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(v) > maxFieldBytes {
+				return nil, nil, &badRequestError{fmt.Sprintf("form field %q is longer than %d bytes", name, maxFieldBytes)}
+			}
+			form.Add(name, string(v))
+		}
+		part.Close()
+	}
+	if !seenExport {
+		return nil, nil, &badRequestError{fmt.Sprintf("no %q file part: upload the Cloudpath export as the form field %q", ExportPart, ExportPart)}
+	}
+	return export, form, nil
+}
+
+// optionNames are the query parameters / form fields a start accepts.
+var optionNames = []string{
+	"parallel", "maxConcurrent", "passphraseConcurrency", "policySet",
+	"identityGroupName", "poolName", "namePrefix", "nameSuffix",
+	"expired", "renewDays", "importInactive", "workflowId",
+}
+
+var workflowIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$`)
+
+// placeholderRef lets the option checks run before the export is stored.
+var placeholderRef = exportstore.Ref{URI: "file:///pending.json", SHA256: strings.Repeat("0", 64)}
+
+// parseOptions reads the start options and checks them with the workflow's own
+// rules; it returns every problem at once.
+func parseOptions(v url.Values) (migrations.Options, []string) {
+	var opts migrations.Options
+	var problems []string
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		vals := v[name]
+		if !slices.Contains(optionNames, name) {
+			problems = append(problems, fmt.Sprintf("unknown option %q: the options are %s", name, strings.Join(optionNames, ", ")))
+		} else if len(vals) > 1 {
+			problems = append(problems, fmt.Sprintf("option %q is given %d times", name, len(vals)))
+		}
+	}
+	parseBool := func(name string) bool {
+		s := v.Get(name)
+		if s == "" {
+			return false
+		}
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%q: want true or false", name, s))
+		}
+		return b
+	}
+	parseInt := func(name string) int {
+		s := v.Get(name)
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s=%q: want a whole number", name, s))
+		}
+		return n
+	}
+	opts.ParallelExecution = parseBool("parallel")
+	opts.MaxConcurrent = parseInt("maxConcurrent")
+	opts.PassphraseConcurrency = parseInt("passphraseConcurrency")
+	opts.PolicySetName = v.Get("policySet")
+	opts.Plan.IdentityGroupName = v.Get("identityGroupName")
+	opts.Plan.PoolName = v.Get("poolName")
+	opts.Plan.NamePrefix = v.Get("namePrefix")
+	opts.Plan.NameSuffix = v.Get("nameSuffix")
+	opts.Plan.Expired = cloudpath.ExpiredPolicy(v.Get("expired"))
+	opts.Plan.RenewDays = parseInt("renewDays")
+	opts.Plan.ImportInactive = parseBool("importInactive")
+	if id := v.Get("workflowId"); id != "" {
+		if !workflowIDPattern.MatchString(id) {
+			problems = append(problems, fmt.Sprintf("workflowId %q: use 1 to 200 letters, digits, '.', '_', ':' or '-'", id))
+		}
+		opts.WorkflowID = id
+	}
+	if len(problems) > 0 {
+		return opts, problems
+	}
+	// The plan options are checked again, with the real Now, when the export is planned.
+	check := opts.Plan
+	check.Now = time.Now()
+	if err := check.Validate(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if _, err := (workflows.MigrationInput{
+		Export:                placeholderRef,
+		Plan:                  opts.Plan,
+		ParallelExecution:     opts.ParallelExecution,
+		MaxConcurrent:         opts.MaxConcurrent,
+		PassphraseConcurrency: opts.PassphraseConcurrency,
+		PolicySetName:         opts.PolicySetName,
+	}).Normalize(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	return opts, problems
+}
