@@ -1,0 +1,137 @@
+// Command trigger serves the dpskmigrate HTTP trigger: start a migration by
+// posting a Cloudpath export, follow it, cancel it (see package trigger).
+// It needs the bearer token in DPSKMIGRATE_TRIGGER_TOKEN, Temporal settings in
+// TEMPORAL_*, and the export directory the workers read (DPSKMIGRATE_EXPORT_DIR).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/trigger"
+	"github.com/dpskmigrate/dpskmigrate/worker"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
+)
+
+const shutdownGrace = 30 * time.Second
+
+func main() {
+	logger := newLogger(os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, logger); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		logger.Error("trigger stopped", "error", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, args []string, getenv func(string) string, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("trigger", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port)")
+	insecureNoAuth := fs.Bool("insecure-no-auth", false, "serve without a bearer token; allowed only on a loopback --addr")
+	maxBody := fs.Int64("max-body-bytes", trigger.DefaultMaxBodyBytes, "largest accepted request body (an export upload)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: the trigger takes flags only", fs.Args())
+	}
+	if *maxBody <= 0 {
+		return fmt.Errorf("--max-body-bytes=%d: want a positive number of bytes", *maxBody)
+	}
+	token := getenv(trigger.TokenEnv)
+	if err := trigger.CheckAuth(*addr, token, *insecureNoAuth); err != nil {
+		return err
+	}
+	if token != "" && *insecureNoAuth {
+		logger.Warn("--insecure-no-auth ignored: " + trigger.TokenEnv + " is set, so requests need the token")
+	}
+
+	exportDir := getenv("DPSKMIGRATE_EXPORT_DIR")
+	if exportDir == "" {
+		exportDir = worker.DefaultExportDir()
+	}
+	store, err := exportstore.New(exportDir)
+	if err != nil {
+		return err
+	}
+	c, err := worker.Dial(logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	queue := getenv("DPSKMIGRATE_TASK_QUEUE")
+	if queue == "" {
+		queue = workflows.TaskQueue
+	}
+	svc := &migrations.Service{Temporal: c, Store: store, TaskQueue: queue,
+		Namespace: getenv("TEMPORAL_NAMESPACE"), UIBaseURL: getenv("TEMPORAL_UI_URL")}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if err := trigger.CheckListener(ln.Addr(), token, *insecureNoAuth); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler: trigger.NewHandler(svc, trigger.Config{
+			Token: token, InsecureNoAuth: *insecureNoAuth && token == "", MaxBodyBytes: *maxBody, Logger: logger,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // a large export over a slow link
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("trigger listening", "addr", ln.Addr().String(), "auth", token != "",
+		"task_queue", queue, "export_dir", store.Dir, "max_body_bytes", *maxBody)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing the requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func newLogger(format, level string) *slog.Logger {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil || level == "" {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
