@@ -13,7 +13,9 @@ import (
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/r1client"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
@@ -239,4 +241,45 @@ func TestStatesAreSpelledAsDocumented(t *testing.T) {
 		"COMPLETED": "COMPLETED", "TIMED_OUT": "TIMED_OUT", "": ""} {
 		require.Equal(t, want, upperSnake(in), in)
 	}
+}
+
+func TestCheckR1CountsRowsAsTheMigrationWillTreatThem(t *testing.T) {
+	var pc PoolCheck
+	row := func(user, pass string, vlan int) *cloudpath.Row {
+		return &cloudpath.Row{Username: user, Passphrase: pass, VLANID: vlan}
+	}
+	compareRow(&pc, row("new", "p1-aaaaaaaa", 10), nil)
+	compareRow(&pc, row("same", "p2-aaaaaaaa", 10), []r1client.Passphrase{{Username: "same", Passphrase: "p2-aaaaaaaa", VLANID: 10}})
+	compareRow(&pc, row("novlan", "p3-aaaaaaaa", 0), []r1client.Passphrase{{Username: "novlan", Passphrase: "p3-aaaaaaaa", VLANID: 7}})
+	compareRow(&pc, row("vlan", "p4-aaaaaaaa", 10), []r1client.Passphrase{{Username: "vlan", Passphrase: "p4-aaaaaaaa", VLANID: 7}})
+	compareRow(&pc, row("other", "p5-aaaaaaaa", 10), []r1client.Passphrase{{Username: "other", Passphrase: "zzzzzzzzzz"}})
+	require.Equal(t, PoolCheck{Create: 1, Adopt: 2, Patch: 1, Conflict: 1, Conflicts: []string{"other"}}, pc)
+
+	var out bytes.Buffer
+	WriteR1Check(&out, R1Check{Pools: []PoolCheck{{Key: "a", IdentityGroup: ActionAdopt, IdentityGroupName: "A", Pool: ActionCreate, PoolName: "A",
+		Create: 3, Conflict: 1, Conflicts: []string{"other"}}}, PolicySetName: "Residents", PolicySet: ActionCreate})
+	require.Contains(t, out.String(), `adopt "A"`)
+	require.Contains(t, out.String(), "Passphrases: 3 to create, 0 to adopt, 0 to adopt with a VLAN fix, 1 in conflict")
+	require.Contains(t, out.String(), "  a: other\n")
+	require.Contains(t, out.String(), `Policy set "Residents": create`)
+	require.NotContains(t, out.String(), "zzzzzzzzzz")
+}
+
+func TestPlanReadsTheExportFromStandardInput(t *testing.T) {
+	var out, errb bytes.Buffer
+	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 3, Awkward: true, Seed: 9})
+	a := &App{Stdin: bytes.NewReader(export), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		return map[string]string{"R1_CALLS_PER_MINUTE": "600"}[k]
+	}}
+	require.Equal(t, ExitOK, a.Run(context.Background(), []string{"plan", "-", "--expired", "skip"}), errb.String())
+	require.Contains(t, out.String(), "Plan: 2 pools")
+	require.Contains(t, out.String(), "at 600 calls/minute")
+	require.Contains(t, out.String(), "unit001-short")
+
+	a.Stdin = strings.NewReader(`{"dpskPools": [}`)
+	out.Reset()
+	errb.Reset()
+	require.Equal(t, ExitFailed, a.Run(context.Background(), []string{"plan", "-"}))
+	require.Contains(t, errb.String(), "line 1, column 16")
+	require.Contains(t, errb.String(), "nothing was stored or started")
 }
