@@ -2,6 +2,14 @@
 // posting a Cloudpath export, follow it, cancel it (see package trigger).
 // It needs the bearer token in DPSKMIGRATE_TRIGGER_TOKEN, Temporal settings in
 // TEMPORAL_*, and the export directory the workers read (DPSKMIGRATE_EXPORT_DIR).
+//
+//	export DPSKMIGRATE_TRIGGER_TOKEN=$(openssl rand -hex 32)
+//	trigger --addr 127.0.0.1:8080
+//	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" -H 'Content-Type: application/json' \
+//	     --data-binary @export.json 'http://127.0.0.1:8080/v1/migrations?parallel=true&maxConcurrent=5'
+//	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" -F export=@export.json -F namePrefix=cp- \
+//	     http://127.0.0.1:8080/v1/migrations
+//	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" http://127.0.0.1:8080/v1/migrations/<id>
 package main
 
 import (
