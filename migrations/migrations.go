@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -87,12 +88,11 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 	if len(plan.Units) == 0 {
 		return Started{}, &InvalidExportError{Problems: []string{"the export holds no DPSK pool"}}
 	}
-	ref, err := s.Store.PutBytes(export)
-	if err != nil {
-		return Started{}, err
-	}
+	// Options are checked against the export's would-be reference before
+	// anything is stored: a refused start leaves nothing behind.
+	sum := sha256.Sum256(export)
 	in, err := workflows.MigrationInput{
-		Export:                ref,
+		Export:                exportstore.Ref{URI: "file:///pending", SHA256: hex.EncodeToString(sum[:])},
 		Plan:                  opts.Plan,
 		ParallelExecution:     opts.ParallelExecution,
 		MaxConcurrent:         opts.MaxConcurrent,
@@ -104,6 +104,11 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 	if err != nil {
 		return Started{}, err
 	}
+	ref, err := s.Store.PutBytes(export)
+	if err != nil {
+		return Started{}, err
+	}
+	in.Export = ref
 	id := opts.WorkflowID
 	if id == "" {
 		id = NewWorkflowID(plan, ref)
@@ -112,6 +117,8 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 		ID:                    id,
 		TaskQueue:             s.taskQueue(),
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		// An ID in use is an error, never a silent handle on another migration.
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, workflows.MigrationWorkflowName, in)
 	if err != nil {
 		return Started{}, fmt.Errorf("starting the migration workflow: %w", err)
@@ -174,7 +181,7 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 	}
 	st := Status{WorkflowID: id, UIURL: s.UIURL(id)}
 	info := desc.GetWorkflowExecutionInfo()
-	st.State = strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_")
+	st.State = strings.TrimPrefix(enumspb.WorkflowExecutionStatus_name[int32(info.GetStatus())], "WORKFLOW_EXECUTION_STATUS_")
 	switch info.GetStatus() {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
 		p, err := s.Progress(ctx, id)

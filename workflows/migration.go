@@ -39,6 +39,9 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 	var page activities.PlanResult
 	planIn := activities.PlanInput{ExportInput: m.exportInput(), Offset: m.st.NextPool, Limit: in.PoolsPerRun}
 	if err := workflow.ExecuteActivity(planContext(ctx), a.Plan, planIn).Get(ctx, &page); err != nil {
+		if ctx.Err() != nil {
+			return MigrationResult{Status: StatusCanceled, Pools: m.st.Done, TotalPools: m.st.TotalPools, Totals: m.st.Totals}, nil
+		}
 		return MigrationResult{}, temporal.NewNonRetryableApplicationError("planning the export: "+reason(err), activities.ErrExportInvalid, nil)
 	}
 	if in.Continued == nil {
@@ -55,7 +58,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 		next.Continued = &st
 		return MigrationResult{}, workflow.NewContinueAsNewError(ctx, MigrationWorkflowName, next)
 	}
-	res := MigrationResult{Status: m.status(ctx), Pools: m.st.Done, Totals: m.st.Totals}
+	res := MigrationResult{Status: m.status(ctx), Pools: m.st.Done, TotalPools: m.st.TotalPools, Totals: m.st.Totals}
 	return res, nil
 }
 

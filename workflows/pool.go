@@ -99,16 +99,17 @@ type poolRun struct {
 	st       PoolState
 	r1       workflow.Context
 	phase    string
-	inFlight int
 	policyID string
+	accepted int // creates R1 accepted in this batch, not yet confirmed
 }
 
 func (p *poolRun) progress() (PoolProgress, error) {
 	c := p.countsWithPlan()
 	return PoolProgress{
 		Key: p.in.Pool.Key, Phase: p.phase, Rows: p.in.Pool.Rows,
-		Done:   c.Migrated() + c.Failed,
+		Done:   c.Migrated() + c.Failed + p.accepted,
 		Counts: c, PoolID: p.st.PoolID, GroupID: p.st.GroupID,
+		Accepted: p.accepted,
 	}, nil
 }
 
@@ -225,11 +226,13 @@ func (p *poolRun) migrateRows(ctx workflow.Context, from, to int) {
 				p.st.Counts.Created++ // an earlier attempt of ours landed
 			default:
 				submitted[ref.Row] = acc.RequestID
+				p.accepted++
 			}
 		})
 	}
 	window.drain()
 	p.confirm(ctx, submitted, byRow)
+	p.accepted = 0
 }
 
 // confirm reconciles created rows with what R1 holds. Rows R1 does not show

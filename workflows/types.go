@@ -158,9 +158,10 @@ func (c Counts) Migrated() int { return c.Created + c.Adopted + c.Patched }
 
 // MigrationResult is the outcome of a migration.
 type MigrationResult struct {
-	Status Status       `json:"status"`
-	Pools  []PoolResult `json:"pools"`
-	Totals Counts       `json:"totals"`
+	Status     Status       `json:"status"`
+	Pools      []PoolResult `json:"pools"`      // every pool that ran
+	TotalPools int          `json:"totalPools"` // pools in the plan: more than len(Pools) after a cancellation
+	Totals     Counts       `json:"totals"`
 }
 
 // MigrationProgress answers the parent's progress query.
@@ -186,13 +187,14 @@ type RunningPool struct {
 
 // PoolProgress answers a pool workflow's progress query.
 type PoolProgress struct {
-	Key     string `json:"key"`
-	Phase   string `json:"phase"`
-	Rows    int    `json:"rows"`
-	Done    int    `json:"done"` // rows whose outcome is known
-	Counts  Counts `json:"counts"`
-	PoolID  string `json:"poolId,omitempty"`
-	GroupID string `json:"identityGroupId,omitempty"`
+	Key      string `json:"key"`
+	Phase    string `json:"phase"`
+	Rows     int    `json:"rows"`
+	Done     int    `json:"done"`     // rows handled: outcome known, or accepted by R1 and awaiting confirmation
+	Accepted int    `json:"accepted"` // of Done: accepted by R1, not yet confirmed
+	Counts   Counts `json:"counts"`
+	PoolID   string `json:"poolId,omitempty"`
+	GroupID  string `json:"identityGroupId,omitempty"`
 }
 
 // MigrationState is what the parent carries into its next run.
