@@ -52,7 +52,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Export, error) {
 		return nil, err
 	}
 	p := &parser{src: src, dec: json.NewDecoder(src), opts: opts}
-	src.dec = p.dec
+	src.keep = &p.mark
 	exp, err := p.parse()
 	if err != nil {
 		return nil, err
@@ -68,10 +68,19 @@ type parser struct {
 	dec  *json.Decoder
 	opts ParseOptions
 	mark int64
+	sep  byte // the separator (',' or ':') due at mark, or 0
+}
+
+// elementSep is the separator before element i of an array or object.
+func elementSep(i int) byte {
+	if i == 0 {
+		return 0
+	}
+	return ','
 }
 
 func (p *parser) parse() (*Export, error) {
-	tok, err := p.topToken()
+	tok, err := p.topToken(0)
 	if err == io.EOF {
 		return nil, &SyntaxError{Line: 1, Column: 1, Msg: "the input is empty; expected a Cloudpath export (JSON)"}
 	}
@@ -102,7 +111,7 @@ func (p *parser) parse() (*Export, error) {
 
 // end makes sure nothing but whitespace follows the export.
 func (p *parser) end() error {
-	tok, err := p.topToken()
+	tok, err := p.topToken(0)
 	if err == io.EOF {
 		return nil
 	}
@@ -124,8 +133,8 @@ func (p *parser) topObject() (*Export, error) {
 		exportError        string
 		singleDPSKs        Pool // only its DPSKs are used; the pool object may come after them
 	)
-	for p.more() {
-		key, err := p.key()
+	for first := true; p.more(); first = false {
+		key, err := p.key(first)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +144,7 @@ func (p *parser) topObject() (*Export, error) {
 		path := "$." + key
 		switch strings.ToLower(key) {
 		case "pool":
-			tok, err := p.token()
+			tok, err := p.token(':')
 			if err != nil {
 				return nil, err
 			}
@@ -165,12 +174,12 @@ func (p *parser) topObject() (*Export, error) {
 			}
 		case "error":
 			var raw json.RawMessage
-			if err := p.decode(path, &raw); err != nil {
+			if err := p.decode(':', path, &raw); err != nil {
 				return nil, err
 			}
 			exportError, _ = unquote(raw)
 		default:
-			if err := p.decode(path, &skipValue{}); err != nil {
+			if err := p.decode(':', path, &skipValue{}); err != nil {
 				return nil, err
 			}
 		}
@@ -206,7 +215,7 @@ func (p *parser) topObject() (*Export, error) {
 
 // poolArray reads the value of "dpskPools": an array of pool objects.
 func (p *parser) poolArray(path string, pools *[]Pool) error {
-	tok, err := p.token()
+	tok, err := p.token(':')
 	if err != nil {
 		return err
 	}
@@ -215,7 +224,7 @@ func (p *parser) poolArray(path string, pools *[]Pool) error {
 	}
 	for i := 0; p.more(); i++ {
 		elemPath := path + "[" + strconv.Itoa(i) + "]"
-		tok, err := p.token()
+		tok, err := p.token(elementSep(i))
 		if err != nil {
 			return err
 		}
@@ -236,8 +245,8 @@ func (p *parser) poolArray(path string, pools *[]Pool) error {
 // says whether the object carries its own "dpsks" (multi-pool exports).
 func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
 	var name textValue // the extractor falls back to "name" when displayName is missing
-	for p.more() {
-		key, err := p.key()
+	for first := true; p.more(); first = false {
+		key, err := p.key(first)
 		if err != nil {
 			return err
 		}
@@ -250,49 +259,49 @@ func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
 		)
 		switch strings.ToLower(key) {
 		case "guid":
-			err = p.decode(fieldPath, &text)
+			err = p.decode(':', fieldPath, &text)
 			pool.GUID = string(text)
 		case "displayname":
-			err = p.decode(fieldPath, &text)
+			err = p.decode(':', fieldPath, &text)
 			pool.DisplayName = string(text)
 		case "name":
-			err = p.decode(fieldPath, &name)
+			err = p.decode(':', fieldPath, &name)
 		case "description":
-			err = p.decode(fieldPath, &text)
+			err = p.decode(':', fieldPath, &text)
 			pool.Description = string(text)
 		case "phrasedefaultlength":
-			err = p.decode(fieldPath, &n)
+			err = p.decode(':', fieldPath, &n)
 			pool.PhraseDefaultLength = int(n)
 		case "phraserandomcharacterstype":
-			err = p.decode(fieldPath, &text)
+			err = p.decode(':', fieldPath, &text)
 			pool.PhraseRandomCharactersType = string(text)
 		case "ssidlist":
-			err = p.decode(fieldPath, &list)
+			err = p.decode(':', fieldPath, &list)
 			pool.SSIDList = list
 		case "enforceexpirationdate":
-			err = p.decode(fieldPath, &b)
+			err = p.decode(':', fieldPath, &b)
 			pool.EnforceExpirationDate = bool(b)
 		case "expirationdatetype":
-			err = p.decode(fieldPath, &text)
+			err = p.decode(':', fieldPath, &text)
 			pool.ExpirationDateType = string(text)
 		case "expirationdatevalue":
-			err = p.decode(fieldPath, &text)
+			err = p.decode(':', fieldPath, &text)
 			pool.ExpirationDateValue = string(text)
 		case "enforcedevicecountlimit":
-			err = p.decode(fieldPath, &b)
+			err = p.decode(':', fieldPath, &b)
 			pool.EnforceDeviceCountLimit = bool(b)
 		case "devicecountlimit":
-			err = p.decode(fieldPath, &n)
+			err = p.decode(':', fieldPath, &n)
 			pool.DeviceCountLimit = int(n)
 		case "dpsks":
 			if withDPSKs {
 				pool.DPSKs = pool.DPSKs[:0]
 				err = p.dpskArray(fieldPath, pool)
 			} else {
-				err = p.decode(fieldPath, &skipValue{})
+				err = p.decode(':', fieldPath, &skipValue{})
 			}
 		default:
-			err = p.decode(fieldPath, &skipValue{})
+			err = p.decode(':', fieldPath, &skipValue{})
 		}
 		if err != nil {
 			return err
@@ -307,7 +316,7 @@ func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
 
 // dpskArray reads an array of DPSK objects into pool.DPSKs.
 func (p *parser) dpskArray(path string, pool *Pool) error {
-	tok, err := p.token()
+	tok, err := p.token(':')
 	if err != nil {
 		return err
 	}
@@ -337,7 +346,7 @@ func (p *parser) dpskElements(path string, pool *Pool) error {
 	for i := 0; p.more(); i++ {
 		scratch = dpskJSON{}
 		d := &scratch
-		if err := p.decode(path+"["+strconv.Itoa(i)+"]", &d); err != nil {
+		if err := p.decode(elementSep(i), path+"["+strconv.Itoa(i)+"]", &d); err != nil {
 			return err
 		}
 		if d == nil {
@@ -361,8 +370,8 @@ func (p *parser) dpskElements(path string, pool *Pool) error {
 
 // --- decoder steps, each converting errors into located ones ---
 
-func (p *parser) token() (json.Token, error) {
-	tok, err := p.topToken()
+func (p *parser) token(sep byte) (json.Token, error) {
+	tok, err := p.topToken(sep)
 	if err == io.EOF {
 		return nil, p.fail(err)
 	}
@@ -370,8 +379,8 @@ func (p *parser) token() (json.Token, error) {
 }
 
 // topToken is token for the top level, where io.EOF (no more values) is no error.
-func (p *parser) topToken() (json.Token, error) {
-	p.mark = p.dec.InputOffset()
+func (p *parser) topToken(sep byte) (json.Token, error) {
+	p.mark, p.sep = p.dec.InputOffset(), sep
 	tok, err := p.dec.Token()
 	if err == io.EOF && p.src.err == nil {
 		return nil, io.EOF
@@ -387,8 +396,12 @@ func (p *parser) more() bool {
 	return p.dec.More()
 }
 
-func (p *parser) key() (string, error) {
-	tok, err := p.token()
+func (p *parser) key(first bool) (string, error) {
+	sep := byte(',')
+	if first {
+		sep = 0
+	}
+	tok, err := p.token(sep)
 	if err != nil {
 		return "", err
 	}
@@ -401,7 +414,7 @@ func (p *parser) key() (string, error) {
 
 // delim reads the closing delimiter want.
 func (p *parser) delim(want json.Delim, path, what string) (json.Token, error) {
-	tok, err := p.token()
+	tok, err := p.token(0)
 	if err != nil {
 		return nil, err
 	}
@@ -411,8 +424,8 @@ func (p *parser) delim(want json.Delim, path, what string) (json.Token, error) {
 	return tok, nil
 }
 
-func (p *parser) decode(path string, v any) error {
-	p.mark = p.dec.InputOffset()
+func (p *parser) decode(sep byte, path string, v any) error {
+	p.mark, p.sep = p.dec.InputOffset(), sep
 	err := p.dec.Decode(v)
 	if err == nil {
 		return nil
@@ -443,23 +456,25 @@ func (p *parser) fail(err error) error {
 }
 
 // locate finds the decoder offset of a syntax error. encoding/json reports
-// Token errors at the exact offset but errors inside Decode relative to what
-// Decode alone has scanned, so the value that starts at mark is scanned
-// again on its own to find the offending byte.
+// Token's own errors at the exact offset but errors found while decoding a
+// value relative to what Decode alone has scanned, so the step that failed
+// is replayed from mark: the separator it needed, then its value, scanned
+// on its own.
 func (p *parser) locate(se *json.SyntaxError) int64 {
 	start := p.skipSpace(p.mark)
-	win := p.src.from(start)
-	if len(win) > 0 && (win[0] == ',' || win[0] == ':') {
+	if p.sep != 0 {
+		win := p.src.from(start)
+		if len(win) == 0 || win[0] != p.sep {
+			return start // the separator itself is missing
+		}
 		start = p.skipSpace(start + 1)
-		win = p.src.from(start)
 	}
 	var v skipValue
-	if err := json.NewDecoder(bytes.NewReader(win)).Decode(&v); err != nil {
-		if again, ok := errors.AsType[*json.SyntaxError](err); ok && again.Offset > 0 {
-			return start + again.Offset - 1
-		}
+	err := json.NewDecoder(bytes.NewReader(p.src.from(start))).Decode(&v)
+	if again, ok := errors.AsType[*json.SyntaxError](err); ok && again.Offset > 0 && again.Error() == se.Error() {
+		return start + again.Offset - 1
 	}
-	return se.Offset
+	return se.Offset // not an error inside the value: it is Token's, whose offset is exact
 }
 
 // skipSpace returns the decoder offset of the first non-space byte at or after off.
@@ -481,12 +496,12 @@ func (p *parser) describeFound(tok json.Token) string {
 	if !p.more() {
 		return "an empty object"
 	}
-	key, err := p.key()
+	key, err := p.key(true)
 	if err != nil || key != "error" {
 		return "an object"
 	}
 	var msg textValue
-	if err := p.decode("", &msg); err != nil || msg == "" {
+	if err := p.decode(':', "", &msg); err != nil || msg == "" {
 		return "an object"
 	}
 	return fmt.Sprintf("an error object (%q)", clip(string(msg), 200))
@@ -525,8 +540,8 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 type tracker struct {
 	r     io.Reader
 	limit int64
-	dec   *json.Decoder
-	err   error // sticky: *TooLargeError or the input's own failure
+	keep  *int64 // the decoder offset from which bytes must be kept (the parser's mark)
+	err   error  // sticky: *TooLargeError or the input's own failure
 
 	n    int64 // raw bytes read, BOM included
 	base int64 // BOM length: raw offset = decoder offset + base
@@ -557,9 +572,9 @@ func (t *tracker) Read(b []byte) (int, error) {
 	if t.err != nil {
 		return 0, t.err
 	}
-	if t.dec != nil {
-		// The decoder never looks back before its input offset: forget those bytes.
-		t.advance(t.dec.InputOffset() + t.base)
+	if t.keep != nil {
+		// Errors are located from the parser's mark onwards: forget what lies before.
+		t.advance(*t.keep + t.base)
 	}
 	n, err := t.r.Read(b)
 	t.n += int64(n)
