@@ -53,11 +53,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Export, error) {
 	}
 	p := &parser{src: src, dec: json.NewDecoder(src), opts: opts}
 	src.keep = &p.mark
-	exp, err := p.parse()
-	if err != nil {
-		return nil, err
-	}
-	return exp, nil
+	return p.parse()
 }
 
 // parser walks the document with Token/More and decodes one DPSK at a time.
