@@ -10,8 +10,8 @@ import (
 
 // R1 limits the mapping enforces.
 const (
-	MinPassphraseLength = 8  // R1 passphrase length range (WPA2 PSK)
-	MaxPassphraseLength = 63 //
+	MinPassphraseLength = 8 // R1 (and WPA2) passphrase length range, in characters
+	MaxPassphraseLength = 63
 	MinVLAN             = 1
 	MaxVLAN             = 4094
 	MaxDevicesPerDPSK   = 50  // R1 numberOfDevices range is 1..50

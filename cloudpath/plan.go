@@ -142,7 +142,7 @@ func NewPlan(exp *Export, opts PlanOptions) (*Plan, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if (opts.IdentityGroupName != "" || opts.PoolName != "") && len(exp.Pools) != 1 {
+	if (strings.TrimSpace(opts.IdentityGroupName) != "" || strings.TrimSpace(opts.PoolName) != "") && len(exp.Pools) != 1 {
 		return nil, fmt.Errorf("plan options: explicit identityGroupName/poolName need an export with exactly one pool, this one has %d; use namePrefix/nameSuffix instead", len(exp.Pools))
 	}
 	if opts.Expired == "" {
