@@ -52,6 +52,7 @@ func Parse(r io.Reader, opts ParseOptions) (*Export, error) {
 		return nil, err
 	}
 	p := &parser{src: src, dec: json.NewDecoder(src), opts: opts}
+	p.dec.UseNumber() // Token returns a stray number as text: 1e999 is a wrong shape, not a crash
 	src.keep = &p.mark
 	return p.parse()
 }
