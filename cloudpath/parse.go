@@ -437,7 +437,7 @@ func (p *parser) decode(sep byte, path string, v any) error {
 }
 
 // fail turns a decoder error into a located *SyntaxError, or passes the
-// reader's own errors through.
+// reader's own failure (*TooLargeError, an I/O error) through.
 func (p *parser) fail(err error) error {
 	if p.src.err != nil { // the reader failed (too large, I/O): that is the story
 		return p.src.err
@@ -449,7 +449,9 @@ func (p *parser) fail(err error) error {
 	case errors.As(err, &se):
 		return p.src.syntaxError(p.locate(se), se.Error())
 	}
-	return fmt.Errorf("reading the export: %w", err)
+	// Reader failures were handled above; anything else is the decoder
+	// refusing the text at this point.
+	return p.src.syntaxError(p.skipSpace(p.mark), err.Error())
 }
 
 // locate finds the decoder offset of a syntax error. encoding/json reports
