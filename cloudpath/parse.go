@@ -66,7 +66,17 @@ type parser struct {
 	opts ParseOptions
 	mark int64
 	sep  byte // the separator (',' or ':') due at mark, or 0
+	step step // what is being read at mark
 }
+
+// step is the kind of decoder call made at the parser's mark.
+type step int
+
+const (
+	stepToken  step = iota // Token for a delimiter or a value
+	stepKey                // Token for an object key
+	stepDecode             // Decode of a whole value
+)
 
 // elementSep is the separator before element i of an array or object.
 func elementSep(i int) byte {
@@ -377,7 +387,7 @@ func (p *parser) token(sep byte) (json.Token, error) {
 
 // topToken is token for the top level, where io.EOF (no more values) is no error.
 func (p *parser) topToken(sep byte) (json.Token, error) {
-	p.mark, p.sep = p.dec.InputOffset(), sep
+	p.mark, p.sep, p.step = p.dec.InputOffset(), sep, stepToken
 	tok, err := p.dec.Token()
 	if err == io.EOF && p.src.err == nil {
 		return nil, io.EOF
@@ -398,9 +408,11 @@ func (p *parser) key(first bool) (string, error) {
 	if first {
 		sep = 0
 	}
-	tok, err := p.token(sep)
+	p.step = stepKey
+	p.mark, p.sep = p.dec.InputOffset(), sep
+	tok, err := p.dec.Token()
 	if err != nil {
-		return "", err
+		return "", p.fail(err)
 	}
 	key, ok := tok.(string)
 	if !ok { // More said a member follows, so Token can only return a key
@@ -422,7 +434,7 @@ func (p *parser) delim(want json.Delim, path, what string) (json.Token, error) {
 }
 
 func (p *parser) decode(sep byte, path string, v any) error {
-	p.mark, p.sep = p.dec.InputOffset(), sep
+	p.mark, p.sep, p.step = p.dec.InputOffset(), sep, stepDecode
 	err := p.dec.Decode(v)
 	if err == nil {
 		return nil
@@ -455,25 +467,32 @@ func (p *parser) fail(err error) error {
 }
 
 // locate finds the decoder offset of a syntax error. encoding/json reports
-// Token's own errors at the exact offset but errors found while decoding a
-// value relative to what Decode alone has scanned, so the step that failed
-// is replayed from mark: the separator it needed, then its value, scanned
-// on its own.
+// Token's own errors (a wrong delimiter or separator) at the exact offset,
+// but errors found while scanning a value relative to what Decode alone has
+// scanned. So the failed step is replayed from mark: the separator it
+// needed, then, if the value was scanned, the value on its own.
 func (p *parser) locate(se *json.SyntaxError) int64 {
 	start := p.skipSpace(p.mark)
 	if p.sep != 0 {
-		win := p.src.from(start)
-		if len(win) == 0 || win[0] != p.sep {
+		if win := p.src.from(start); len(win) == 0 || win[0] != p.sep {
 			return start // the separator itself is missing
 		}
 		start = p.skipSpace(start + 1)
 	}
+	win := p.src.from(start)
+	if len(win) == 0 {
+		return se.Offset
+	}
+	switch c := win[0]; {
+	case p.step == stepKey && c != '"', p.step == stepToken && strings.IndexByte("{}[],:", c) >= 0:
+		return se.Offset // Token refused the byte itself
+	}
 	var v skipValue
-	err := json.NewDecoder(bytes.NewReader(p.src.from(start))).Decode(&v)
+	err := json.NewDecoder(bytes.NewReader(win)).Decode(&v)
 	if again, ok := errors.AsType[*json.SyntaxError](err); ok && again.Offset > 0 && again.Error() == se.Error() {
 		return start + again.Offset - 1
 	}
-	return se.Offset // not an error inside the value: it is Token's, whose offset is exact
+	return se.Offset
 }
 
 // skipSpace returns the decoder offset of the first non-space byte at or after off.
