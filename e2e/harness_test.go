@@ -114,8 +114,35 @@ func (e *env) migrate(export []byte, opts migrations.Options) (migrations.Starte
 	st, err := e.svc.Start(ctx, export, opts)
 	require.NoError(e.t, err)
 	res, err := e.svc.Wait(ctx, st.WorkflowID)
+	if err != nil {
+		e.explain(st.WorkflowID)
+	}
 	require.NoError(e.t, err)
 	return st, res
+}
+
+// explain logs where a migration that did not finish in time stands: its
+// progress and every pending activity of its pools.
+func (e *env) explain(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if st, err := e.svc.Status(ctx, id); err == nil {
+		e.t.Logf("migration %s: state %s, progress %+v", id, st.State, st.Progress)
+		if st.Progress != nil {
+			for _, r := range st.Progress.Running {
+				desc, err := temporalC.DescribeWorkflowExecution(ctx, r.WorkflowID, "")
+				if err != nil {
+					continue
+				}
+				p, _ := e.svc.PoolProgress(ctx, r.WorkflowID)
+				e.t.Logf("pool %s: %+v", r.WorkflowID, p)
+				for _, a := range desc.PendingActivities {
+					e.t.Logf("  pending %s attempt %d state %s last failure: %v", a.ActivityType.GetName(), a.Attempt, a.State, a.LastFailure.GetMessage())
+				}
+			}
+		}
+	}
+	e.t.Logf("simulator stats: %+v", e.sim.Stats())
 }
 
 // requireInventoryEqualsExport checks R1's end state: every row of the plan

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"go.temporal.io/sdk/client"
 
@@ -146,33 +145,12 @@ func (h *handler) logged(next http.Handler) http.Handler {
 }
 
 func (h *handler) status(w http.ResponseWriter, r *http.Request) {
-	st, err := h.readStatus(r.Context(), r.PathValue("id"))
+	st, err := h.svc.Status(r.Context(), r.PathValue("id"))
 	if err != nil {
 		h.serviceError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
-}
-
-// readStatus reads a migration's status with its state spelled as
-// migrations.Status documents it (RUNNING, COMPLETED, TIMED_OUT, ...), whatever
-// the Temporal API's enum names look like ("Running", "TimedOut").
-func (h *handler) readStatus(ctx context.Context, id string) (migrations.Status, error) {
-	st, err := h.svc.Status(ctx, id)
-	st.State = upperSnake(st.State)
-	return st, err
-}
-
-// upperSnake turns "TimedOut" into "TIMED_OUT" and leaves "TIMED_OUT" alone.
-func upperSnake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && unicode.IsUpper(r) && !unicode.IsUpper(rune(s[i-1])) && s[i-1] != '_' {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToUpper(r))
-	}
-	return b.String()
 }
 
 func (h *handler) pools(w http.ResponseWriter, r *http.Request) {
@@ -193,7 +171,7 @@ type CancelResponse struct {
 
 func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	st, err := h.readStatus(r.Context(), id)
+	st, err := h.svc.Status(r.Context(), id)
 	if err != nil {
 		h.serviceError(w, r, err)
 		return

@@ -236,13 +236,6 @@ func TestStatusNamesEveryRowNotMigratedAndExitsWithTheOutcome(t *testing.T) {
 	require.Equal(t, ExitOK, ExitCode(migrations.Status{State: "RUNNING"}))
 }
 
-func TestStatesAreSpelledAsDocumented(t *testing.T) {
-	for in, want := range map[string]string{"Running": "RUNNING", "TimedOut": "TIMED_OUT", "ContinuedAsNew": "CONTINUED_AS_NEW",
-		"COMPLETED": "COMPLETED", "TIMED_OUT": "TIMED_OUT", "": ""} {
-		require.Equal(t, want, upperSnake(in), in)
-	}
-}
-
 func TestCheckR1CountsRowsAsTheMigrationWillTreatThem(t *testing.T) {
 	var pc PoolCheck
 	row := func(user, pass string, vlan int) *cloudpath.Row {

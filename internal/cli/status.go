@@ -7,9 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
@@ -69,26 +67,6 @@ Ctrl-C stops watching, not the migration.`,
 	},
 }
 
-// readStatus reads a migration's status with its state spelled as the
-// documentation has it (RUNNING, COMPLETED, TIMED_OUT, ...), whatever the
-// Temporal API's enum names look like ("Running", "TimedOut").
-func readStatus(ctx context.Context, svc *migrations.Service, id string) (migrations.Status, error) {
-	st, err := svc.Status(ctx, id)
-	st.State = upperSnake(st.State)
-	return st, err
-}
-
-func upperSnake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && unicode.IsUpper(r) && !unicode.IsUpper(rune(s[i-1])) && s[i-1] != '_' {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToUpper(r))
-	}
-	return b.String()
-}
-
 // ExitCode is the process exit code for a migration's status.
 func ExitCode(st migrations.Status) int {
 	switch {
@@ -115,7 +93,7 @@ func (a *App) status(ctx context.Context, id string, asJSON bool) (int, error) {
 		return ExitFailed, err
 	}
 	defer closeSvc()
-	st, err := readStatus(ctx, svc, id)
+	st, err := svc.Status(ctx, id)
 	if errors.Is(err, migrations.ErrNotFound) {
 		return ExitFailed, notFound(id, s)
 	}
@@ -155,7 +133,7 @@ func (a *App) cancel(ctx context.Context, id string) (int, error) {
 		return ExitFailed, err
 	}
 	defer closeSvc()
-	st, err := readStatus(ctx, svc, id)
+	st, err := svc.Status(ctx, id)
 	if errors.Is(err, migrations.ErrNotFound) {
 		return ExitFailed, notFound(id, s)
 	}

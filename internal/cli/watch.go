@@ -248,7 +248,7 @@ func (a *App) poll(ctx context.Context, svc *migrations.Service, id string, view
 	// A query waits for a worker: bound it so the display stays alive without one.
 	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	st, err := readStatus(qctx, svc, id)
+	st, err := svc.Status(qctx, id)
 	if err != nil || st.State != "RUNNING" {
 		return st, err
 	}
