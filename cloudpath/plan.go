@@ -117,7 +117,7 @@ type Row struct {
 	Index               int // index into the source pool's DPSKs
 	GUID                string
 	Username            string
-	Passphrase          string
+	Passphrase          string `json:"-"`
 	VLANID              int    // 0 = no VLAN
 	NumberOfDevicesType string // UNLIMITED | LIMITED
 	NumberOfDevices     int    // 0 when UNLIMITED
@@ -267,8 +267,19 @@ func refusal(d *DPSK) string {
 		reasons = append(reasons, "passphrase is empty")
 	case n < MinPassphraseLength || n > MaxPassphraseLength:
 		reasons = append(reasons, fmt.Sprintf("passphrase has %d characters; R1 accepts %d to %d", n, MinPassphraseLength, MaxPassphraseLength))
+	case !printableASCII(d.Passphrase):
+		reasons = append(reasons, "passphrase has characters outside printable ASCII; WPA2 passphrases allow only those")
 	}
 	return strings.Join(reasons, "; ")
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 func isActive(status string) bool {

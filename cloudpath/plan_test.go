@@ -168,7 +168,9 @@ func TestNewPlanRefusesRowsR1CannotAccept(t *testing.T) {
 	}{
 		{"8 characters", DPSK{Name: "u", Passphrase: "12345678"}, ""},
 		{"63 characters", DPSK{Name: "u", Passphrase: strings.Repeat("x", 63)}, ""},
-		{"8 multibyte characters", DPSK{Name: "u", Passphrase: "ééééééée"}, ""},
+		{"printable ASCII symbols", DPSK{Name: "u", Passphrase: "p@ss w0rd!~"}, ""},
+		{"non-ASCII characters", DPSK{Name: "u", Passphrase: "ééééééée"}, "passphrase has characters outside printable ASCII; WPA2 passphrases allow only those"},
+		{"a control character", DPSK{Name: "u", Passphrase: "pass\tword"}, "passphrase has characters outside printable ASCII; WPA2 passphrases allow only those"},
 		{"7 characters", DPSK{Name: "u", Passphrase: "1234567"}, "passphrase has 7 characters; R1 accepts 8 to 63"},
 		{"64 characters", DPSK{Name: "u", Passphrase: strings.Repeat("x", 64)}, "passphrase has 64 characters; R1 accepts 8 to 63"},
 		{"empty passphrase", DPSK{Name: "u"}, "passphrase is empty"},
