@@ -13,8 +13,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -110,12 +112,59 @@ type run struct {
 }
 
 type runResult struct {
-	wall       time.Duration
-	res        workflows.MigrationResult
-	stats      r1sim.Stats
-	peakRSS    int64 // bytes, process workers only
-	rows       int
-	workflowID string
+	wall            time.Duration
+	res             workflows.MigrationResult
+	stats           r1sim.Stats
+	peakRSS         int64 // bytes, process workers only
+	rows            int
+	workflowID      string
+	steadyPerMinute float64 // R1 calls per minute between 10% and 90% of the run's calls
+}
+
+// callSamples records the simulator's served-call count over time.
+type callSamples struct {
+	stop  chan struct{}
+	mu    sync.Mutex
+	times []time.Time
+	calls []int
+}
+
+func sampleCalls(sim *stack.Sim) *callSamples {
+	s := &callSamples{stop: make(chan struct{})}
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case now := <-t.C:
+				n := r1Calls(sim.Stats())
+				s.mu.Lock()
+				s.times, s.calls = append(s.times, now), append(s.calls, n)
+				s.mu.Unlock()
+			}
+		}
+	}()
+	return s
+}
+
+// steadyRate is the call rate while the migration is under way: between the
+// moments it had made 10% and 90% of its calls (ramp-up and tail excluded).
+func (s *callSamples) steadyRate() float64 {
+	close(s.stop)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.calls) < 3 {
+		return 0
+	}
+	total := s.calls[len(s.calls)-1]
+	i10 := sort.SearchInts(s.calls, total/10)
+	i90 := sort.SearchInts(s.calls, total*9/10)
+	if i90 <= i10 || i90 >= len(s.calls) {
+		return 0
+	}
+	return float64(s.calls[i90]-s.calls[i10]) / s.times[i90].Sub(s.times[i10]).Minutes()
 }
 
 func (b *bench) migrate(r run) runResult {
@@ -146,9 +195,11 @@ func (b *bench) migrate(r run) runResult {
 	start := time.Now()
 	st, err := svc.Start(b.ctx, export, r.opts)
 	must(err)
+	samples := sampleCalls(sim)
 	res, err := svc.Wait(b.ctx, st.WorkflowID)
 	must(err)
 	out := runResult{wall: time.Since(start), res: res, stats: sim.Stats(), rows: r.spec.Pools * r.spec.RowsPerPool, workflowID: st.WorkflowID}
+	out.steadyPerMinute = samples.steadyRate()
 	if rss != nil {
 		out.peakRSS = rss.stop()
 	}
@@ -166,12 +217,16 @@ func (b *bench) r1Bound() {
 		spec:   sampledata.Spec{Pools: 20, RowsPerPool: 100 / b.scale, Seed: 101},
 		sim:    r1sim.Options{RateLimitPerMinute: 2000, SendRetryAfter: true, Latency: r1sim.Latency{Median: 150 * time.Millisecond, Sigma: 0.25}, ActivityNotFoundFor: time.Second, ActivityPendingFor: time.Second},
 		budget: budget,
-		opts:   migrations.Options{ParallelExecution: true},
+		// Twenty pools at once: their identity-group and pool creation (which
+		// waits on R1's asynchronous activities) overlaps with passphrase work.
+		opts: migrations.Options{ParallelExecution: true, MaxConcurrent: 20},
 	})
 	calls := r1Calls(r.stats)
 	perMin := float64(calls) / r.wall.Minutes()
 	b.add(Result{Name: "r1_bound.calls_per_minute_over_budget", Value: perMin / budget, Unit: "ratio", Target: ">= 0.95",
 		Note: fmt.Sprintf("%d R1 calls in %s at a budget of %d/min", calls, r.wall.Round(time.Second), budget)})
+	b.add(Result{Name: "r1_bound.steady_calls_per_minute_over_budget", Value: r.steadyPerMinute / budget, Unit: "ratio", Target: ">= 0.95",
+		Note: "between 10% and 90% of the calls: ramp-up (pool creation) and tail excluded"})
 	b.add(Result{Name: "r1_bound.calls_per_passphrase", Value: float64(calls) / float64(r.rows), Unit: "calls", Target: "<= 1.02"})
 	b.add(Result{Name: "r1_bound.429s_received", Value: float64(r.stats.RateLimited), Unit: "responses"})
 	b.add(Result{Name: "projection.10000_passphrases_at_2000_per_min", Value: float64(calls) / float64(r.rows) * 10000 / 2000, Unit: "minutes",
@@ -213,9 +268,10 @@ func (b *bench) engineBound() {
 }
 
 // peakRSS: a 10,000-passphrase, 100-pool migration with the worker in its own
-// process; its peak RSS and wall time against the floor the budget allows.
+// process; its peak RSS and wall time against the floor the budget allows
+// (6000 calls/min: within what the engine sustains, so the budget binds).
 func (b *bench) peakRSS() {
-	const budget = 30000
+	const budget = 6000
 	r := b.migrate(run{spec: sampledata.Spec{Pools: 100, RowsPerPool: 100 / b.scale, Seed: 104}, sim: r1sim.Options{}, budget: budget,
 		opts: migrations.Options{ParallelExecution: true, MaxConcurrent: 10}, process: true})
 	b.add(Result{Name: "rss.worker_peak_rss", Value: float64(r.peakRSS) / (1 << 20), Unit: "MiB", Target: "<= 150",

@@ -60,7 +60,10 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 		// This process's share; equal to the budget unless configured lower.
 		WorkerActivitiesPerSecond:          cfg.workerActivitiesPerSecond(),
 		MaxConcurrentActivityExecutionSize: cfg.MaxConcurrentActivities,
-		DisableWorkflowWorker:              true,
+		// The server splits the queue's rate across its partitions (four by
+		// default); keep every partition polled so none wastes its share.
+		MaxConcurrentActivityTaskPollers: 8,
+		DisableWorkflowWorker:            true,
 	})
 	r1w.RegisterActivity(acts)
 	return &Workers{Workflows: wf, R1: r1w}, nil

@@ -479,12 +479,11 @@ func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 	deadline := workflow.Now(ctx).Add(r1ActivityMaxWait)
 	// R1 rarely shows an activity within the first second; reading it sooner
 	// only spends budget.
-	delay := time.Second
-	for {
-		if err := workflow.Sleep(ctx, delay); err != nil {
+	for i := 0; ; i++ {
+		// One second, then 1, 2, 4, 8 and 10 s between reads.
+		if err := workflow.Sleep(ctx, min(time.Second<<min(max(i-1, 0), 4), 10*time.Second)); err != nil {
 			return err
 		}
-		delay = min(delay*2, 10*time.Second)
 		var st activities.R1ActivityStatus
 		if err := workflow.ExecuteActivity(p.r1, a.GetR1Activity, activities.R1ActivityInput{RequestID: requestID}).Get(ctx, &st); err != nil {
 			return fmt.Errorf("reading R1 activity %s: %s", requestID, reason(err))
