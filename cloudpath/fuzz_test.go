@@ -133,7 +133,11 @@ func FuzzPlanRow(f *testing.F) {
 		}
 		// The passphrase shows only if it also shows with another passphrase
 		// of the same length: then it is a coincidence (a name, a reason word).
-		_, other := plan(strings.Repeat("\x01", len([]rune(passphrase))))
+		filler := "~"
+		if strings.Contains(passphrase, filler) {
+			filler = "}"
+		}
+		_, other := plan(strings.Repeat(filler, len([]rune(passphrase))))
 		if !strings.Contains(other, passphrase) {
 			t.Fatalf("the plan's text shows the passphrase")
 		}
