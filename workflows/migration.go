@@ -118,9 +118,14 @@ func ChildWorkflowID(parentID, poolKey string) string {
 
 func (m *migration) finish(res PoolResult) {
 	m.running = slices.DeleteFunc(m.running, func(r RunningPool) bool { return r.Key == res.Key })
-	if len(res.FailedRows) > MaxListedRowsPerPoolInParent {
-		res.FailedRows = res.FailedRows[:MaxListedRowsPerPoolInParent]
+	// The parent carries every pool's result across continue-as-new, so it
+	// names a bounded number of failed rows; each pool's own result has more.
+	listed := 0
+	for _, d := range m.st.Done {
+		listed += len(d.FailedRows)
 	}
+	keep := min(len(res.FailedRows), MaxListedRowsPerPoolInParent, max(MaxListedRowsInParent-listed, 0))
+	res.FailedRows = res.FailedRows[:keep]
 	m.st.Totals.add(res.Counts)
 	m.st.Done = append(m.st.Done, res)
 }

@@ -36,6 +36,7 @@ const (
 	DefaultPoolsPerRun           = 200
 	MaxListedRowsPerPool         = 200 // failed/refused rows named in a pool result
 	MaxListedRowsPerPoolInParent = 50  // ... and in the migration result
+	MaxListedRowsInParent        = 2000
 )
 
 // Status of a pool or of a whole migration.
