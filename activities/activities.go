@@ -44,11 +44,20 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (PlanResult, error)
 	}
 	res := PlanResult{TotalPools: len(p.plan.Units), TotalRows: p.rows, Warnings: capStrings(p.plan.Warnings, 100)}
 	end := min(in.Offset+in.Limit, len(p.plan.Units))
+	listed := 0
 	for i := max(in.Offset, 0); i < end; i++ {
-		res.Pools = append(res.Pools, poolRef(&p.plan.Units[i]))
+		ref := poolRef(&p.plan.Units[i])
+		listed += len(ref.Skipped) + len(ref.Refused)
+		if len(res.Pools) > 0 && listed > maxListedRowsPerPlanPage {
+			break // the rest comes in the next page: the result stays far below 2 MB
+		}
+		res.Pools = append(res.Pools, ref)
 	}
 	return res, nil
 }
+
+// maxListedRowsPerPlanPage bounds the skipped and refused rows one plan page names.
+const maxListedRowsPerPlanPage = 4000
 
 func poolRef(u *cloudpath.PoolUnit) PoolRef {
 	return PoolRef{
@@ -160,6 +169,14 @@ func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1A
 	st := R1ActivityStatus{Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
 	if st.Failed {
 		st.Message = act.FailureMessage()
+		if in.Row != nil {
+			// R1 may quote what it refused: never let the passphrase through.
+			if unit, err := a.unit(in.Row.ExportInput, in.Row.PoolKey); err == nil {
+				if row, err := rowAt(unit, in.Row.Row); err == nil {
+					st.Message = scrub(st.Message, row.Passphrase)
+				}
+			}
+		}
 	}
 	return st, nil
 }
@@ -184,6 +201,11 @@ func (a *Activities) ReadRows(ctx context.Context, in RowsInput) (RowsResult, er
 	page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: len(usernames) + 50, Usernames: usernames})
 	if err != nil {
 		return RowsResult{}, r1Error("query passphrases", err)
+	}
+	if !page.Last {
+		// More matches than rows asked about: R1 ignored the filter or holds
+		// duplicates. Guessing would create rows R1 already has.
+		return RowsResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 answered a query for %d usernames with more than %d rows; not guessing which exist", len(usernames), len(page.Items)), ErrValidation, nil)
 	}
 	held := make(map[string][]*r1client.Passphrase, len(page.Items))
 	for i := range page.Items {
@@ -264,8 +286,10 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 			}
 		}
 		switch p, state := compare(row, held); state {
-		case rowSame, rowVLANDiffers:
+		case rowSame:
 			return Accepted{ID: p.ID, Existing: true}, nil
+		case rowVLANDiffers:
+			return Accepted{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 holds this passphrase with VLAN %d, the export says %d; run the migration again to patch it", p.VLANID, row.VLANID), ErrConflict, nil)
 		case rowConflict:
 			return Accepted{}, temporal.NewNonRetryableApplicationError(ConflictReason, ErrConflict, nil)
 		}
@@ -279,7 +303,7 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 		ExpirationDate:      row.ExpirationDate,
 	})
 	if err != nil {
-		return Accepted{}, r1Error("create passphrase", err)
+		return Accepted{}, r1Error("create passphrase", err, row.Passphrase)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
 }
@@ -297,7 +321,7 @@ func (a *Activities) PatchPassphraseVLAN(ctx context.Context, in PatchVLANInput)
 	vlan := row.VLANID
 	acc, err := a.R1.Passphrases.Patch(ctx, in.PoolID, in.PassphraseID, r1client.PassphrasePatch{VLANID: &vlan})
 	if err != nil {
-		return Accepted{}, r1Error("patch passphrase VLAN", err)
+		return Accepted{}, r1Error("patch passphrase VLAN", err, row.Passphrase)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
 }
@@ -360,9 +384,13 @@ func rowAt(u *cloudpath.PoolUnit, pos int) (*cloudpath.Row, error) {
 }
 
 // r1Error maps an r1client error to an application error whose type the retry
-// policy understands. r1client errors never contain a passphrase or secret.
-func r1Error(op string, err error) error {
+// policy understands. r1client never puts what it sent into an error, but R1
+// may quote what it refused: the row's passphrase, when given, is masked.
+func r1Error(op string, err error, passphrase ...string) error {
 	msg := op + ": " + err.Error()
+	for _, p := range passphrase {
+		msg = scrub(msg, p)
+	}
 	var (
 		rl    *r1client.RateLimitError
 		val   *r1client.ValidationError
@@ -387,6 +415,13 @@ func r1Error(op string, err error) error {
 	default:
 		return temporal.NewApplicationError(msg, ErrTransient)
 	}
+}
+
+func scrub(text, secret string) string {
+	if secret == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, secret, "[REDACTED]")
 }
 
 func capStrings(s []string, n int) []string {

@@ -112,6 +112,9 @@ type PatchPoolLengthInput struct {
 // R1ActivityInput names an R1 async activity (its requestId).
 type R1ActivityInput struct {
 	RequestID string `json:"requestId"`
+	// Row, for a passphrase's request, lets the activity mask the passphrase
+	// in R1's failure text.
+	Row *RowInput `json:"row,omitempty"`
 }
 
 // R1ActivityStatus is what one GET of an R1 activity said.

@@ -260,7 +260,8 @@ func (p *poolRun) confirm(ctx workflow.Context, submitted map[int]string, byRow 
 			if reqID == "" {
 				continue
 			}
-			window.run(workflow.ExecuteActivity(p.r1, a.GetR1Activity, activities.R1ActivityInput{RequestID: reqID}), func(f workflow.Future) {
+			in := activities.R1ActivityInput{RequestID: reqID, Row: ptr(p.rowInput(row))}
+			window.run(workflow.ExecuteActivity(p.r1, a.GetR1Activity, in), func(f workflow.Future) {
 				var st activities.R1ActivityStatus
 				if err := f.Get(ctx, &st); err == nil && st.Failed {
 					p.fail(byRow[row], "R1 refused the passphrase: "+st.Message)
@@ -387,24 +388,23 @@ func (p *poolRun) ensurePool(ctx workflow.Context) error {
 		if err != nil {
 			return fmt.Errorf("%s", reason(err))
 		}
-		if acc.Existing {
-			p.st.PoolID = acc.ID
-			return nil
+		var werr error
+		if !acc.Existing {
+			if werr = p.waitR1(ctx, acc.RequestID); werr == nil {
+				p.st.PoolID = acc.ID
+				return nil
+			}
+			if !strings.Contains(strings.ToLower(werr.Error()), "unique") {
+				return werr
+			}
 		}
-		werr := p.waitR1(ctx, acc.RequestID)
-		if werr == nil {
-			p.st.PoolID = acc.ID
-			return nil
-		}
-		if !strings.Contains(strings.ToLower(werr.Error()), "unique") {
-			return werr
-		}
-		// R1 refused a duplicate name: someone created it meanwhile; adopt it.
+		// A retried create found the pool, or R1 refused a duplicate name
+		// because someone created it meanwhile: adopt it after the checks below.
 		if found, err = p.find(ctx, a.FindPool, name, 1); err != nil {
 			return err
 		}
 		if !found.Found {
-			return werr
+			return fmt.Errorf("R1 reports the pool exists but does not show it (%v)", werr)
 		}
 	}
 	if !sameID(found.IdentityGroupID, p.st.GroupID) {
@@ -499,6 +499,8 @@ func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // sameID compares R1 ids, which R1 returns with and without dashes.
 func sameID(x, y string) bool {

@@ -107,6 +107,9 @@ func (in MigrationInput) Normalize() (MigrationInput, error) {
 	if in.PoolsPerRun < 1 || in.PoolsPerRun > 1000 {
 		return in, fmt.Errorf("poolsPerRun %d is out of range: use 1 to 1000", in.PoolsPerRun)
 	}
+	if in.ActivityTimeout != 0 && in.ActivityTimeout < 5*time.Second {
+		return in, fmt.Errorf("activityTimeout %s is too short: one R1 call attempt may take several requests; use at least 5s (default %s)", in.ActivityTimeout, DefaultActivityTimeout)
+	}
 	if len(in.PolicySetName) > 255 {
 		return in, fmt.Errorf("policySetName is %d characters long; R1 accepts at most 255", len(in.PolicySetName))
 	}
