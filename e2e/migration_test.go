@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
@@ -58,7 +61,8 @@ func TestAwkwardRowsAreReportedAndTheRestMigrated(t *testing.T) {
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 10, Awkward: true, Seed: 3})
 
-	_, res := e.migrate(export, migrations.Options{ParallelExecution: true})
+	st, res := e.migrate(export, migrations.Options{ParallelExecution: true})
+	requireNoPassphraseInHistories(t, st.WorkflowID, export) // refused rows included
 
 	require.Equal(t, workflows.StatusPartial, res.Status)
 	for _, p := range res.Pools {
@@ -128,7 +132,8 @@ func TestServerErrorsAndLostResponsesMakeNoDuplicates(t *testing.T) {
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 80, Seed: 6})
 
-	_, res := e.migrate(export, migrations.Options{ParallelExecution: true})
+	st, res := e.migrate(export, migrations.Options{ParallelExecution: true})
+	requireNoPassphraseInHistories(t, st.WorkflowID, export) // retried and failed attempts included
 
 	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res)
 	stats := e.sim.Stats()
@@ -161,7 +166,12 @@ func requireNoPassphraseInHistories(t *testing.T, parentID string, export []byte
 		for iter.HasNext() {
 			ev, err := iter.Next()
 			require.NoError(t, err)
-			raw.WriteString(ev.String())
+			raw.WriteString(ev.String()) // failure messages and every other text field
+			data, err := protojson.Marshal(ev)
+			require.NoError(t, err)
+			var tree any
+			require.NoError(t, json.Unmarshal(data, &tree))
+			writePayloads(&raw, tree) // payloads decoded, so no escaping hides a passphrase
 		}
 		h := raw.String()
 		require.NotEmpty(t, h)
@@ -190,4 +200,43 @@ func TestLargePoolHistoriesStayBounded(t *testing.T) {
 	require.Equal(t, 3, hs.MaxPoolRunsOfOnePool, "the pool continued as new every 500 rows")
 	require.Less(t, hs.MaxPoolEvents, 10000)
 	e.requireInventoryEqualsExport(export, cloudpath.PlanOptions{})
+}
+
+// writePayloads appends the decoded bytes of every payload in a protojson tree.
+func writePayloads(w *strings.Builder, node any) {
+	switch n := node.(type) {
+	case map[string]any:
+		if d, ok := n["data"].(string); ok {
+			if b, err := base64.StdEncoding.DecodeString(d); err == nil {
+				w.Write(b)
+				var v any // JSON payloads: also their unescaped strings
+				if json.Unmarshal(b, &v) == nil {
+					writeStrings(w, v)
+				}
+			}
+		}
+		for _, v := range n {
+			writePayloads(w, v)
+		}
+	case []any:
+		for _, v := range n {
+			writePayloads(w, v)
+		}
+	}
+}
+
+func writeStrings(w *strings.Builder, node any) {
+	switch n := node.(type) {
+	case string:
+		w.WriteString(n)
+		w.WriteByte('\n')
+	case map[string]any:
+		for _, v := range n {
+			writeStrings(w, v)
+		}
+	case []any:
+		for _, v := range n {
+			writeStrings(w, v)
+		}
+	}
 }
