@@ -83,21 +83,16 @@ func (a *Activities) FindIdentityGroup(ctx context.Context, in FindInput) (FindR
 	if err != nil {
 		return FindResult{}, r1Error("find identity group", err)
 	}
-	for _, g := range page.Items {
-		if g.Name == in.Name {
-			return FindResult{Found: true, ID: g.ID, Last: true}, nil
-		}
-	}
-	return FindResult{Last: page.Last || len(page.Items) == 0}, nil
+	return findOnPage(page, func(g r1client.IdentityGroup) (FindResult, bool) {
+		return FindResult{ID: g.ID}, g.Name == in.Name
+	}), nil
 }
 
 // CreateIdentityGroup creates a group. A retried attempt first looks for the
 // group, in case the earlier attempt reached R1 and only its answer was lost.
 func (a *Activities) CreateIdentityGroup(ctx context.Context, in CreateGroupInput) (Accepted, error) {
-	if activity.GetInfo(ctx).Attempt > 1 {
-		if g, err := a.FindIdentityGroup(ctx, FindInput{Name: in.Name}); err == nil && g.Found {
-			return Accepted{ID: g.ID, Existing: true}, nil
-		}
+	if acc, ok := landedBefore(ctx, a.FindIdentityGroup, in.Name); ok {
+		return acc, nil
 	}
 	acc, err := a.R1.IdentityGroups.Create(ctx, in.Name, in.Description)
 	if err != nil {
@@ -113,21 +108,16 @@ func (a *Activities) FindPool(ctx context.Context, in FindInput) (FindResult, er
 	if err != nil {
 		return FindResult{}, r1Error("find DPSK pool", err)
 	}
-	for _, p := range page.Items {
-		if p.Name == in.Name {
-			return FindResult{Found: true, ID: p.ID, IdentityGroupID: p.IdentityGroupID, PassphraseLength: p.PassphraseLength, Last: true}, nil
-		}
-	}
-	return FindResult{Last: page.Last || len(page.Items) == 0}, nil
+	return findOnPage(page, func(p r1client.Pool) (FindResult, bool) {
+		return FindResult{ID: p.ID, IdentityGroupID: p.IdentityGroupID, PassphraseLength: p.PassphraseLength}, p.Name == in.Name
+	}), nil
 }
 
 // CreatePool creates a DPSK pool under its identity group; a retried attempt
 // first looks for it.
 func (a *Activities) CreatePool(ctx context.Context, in CreatePoolInput) (Accepted, error) {
-	if activity.GetInfo(ctx).Attempt > 1 {
-		if p, err := a.FindPool(ctx, FindInput{Name: in.Name}); err == nil && p.Found {
-			return Accepted{ID: p.ID, Existing: true}, nil
-		}
+	if acc, ok := landedBefore(ctx, a.FindPool, in.Name); ok {
+		return acc, nil
 	}
 	acc, err := a.R1.Pools.Create(ctx, in.IdentityGroupID, r1client.Pool{
 		Name:             in.Name,
@@ -332,21 +322,16 @@ func (a *Activities) FindPolicySet(ctx context.Context, in FindInput) (FindResul
 	if err != nil {
 		return FindResult{}, r1Error("find policy set", err)
 	}
-	for _, s := range page.Items {
-		if strings.EqualFold(s.Name, in.Name) {
-			return FindResult{Found: true, ID: s.ID, Last: true}, nil
-		}
-	}
-	return FindResult{Last: page.Last || len(page.Items) == 0}, nil
+	return findOnPage(page, func(s r1client.PolicySet) (FindResult, bool) {
+		return FindResult{ID: s.ID}, strings.EqualFold(s.Name, in.Name)
+	}), nil
 }
 
 // CreatePolicySet creates a policy set (synchronous in R1); a retried attempt
 // first looks for it.
 func (a *Activities) CreatePolicySet(ctx context.Context, in PolicySetInput) (Accepted, error) {
-	if activity.GetInfo(ctx).Attempt > 1 {
-		if s, err := a.FindPolicySet(ctx, FindInput{Name: in.Name}); err == nil && s.Found {
-			return Accepted{ID: s.ID, Existing: true}, nil
-		}
+	if acc, ok := landedBefore(ctx, a.FindPolicySet, in.Name); ok {
+		return acc, nil
 	}
 	set, err := a.R1.PolicySets.Create(ctx, in.Name, in.Description)
 	if err != nil {
@@ -362,6 +347,31 @@ func (a *Activities) AttachPolicySet(ctx context.Context, in AttachPolicySetInpu
 		return Accepted{}, r1Error("attach policy set", err)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
+}
+
+// findOnPage looks through one page of a name lookup; match says whether an
+// item is the one sought and what to report about it.
+func findOnPage[T any](page r1client.Page[T], match func(T) (FindResult, bool)) FindResult {
+	for _, item := range page.Items {
+		if res, ok := match(item); ok {
+			res.Found, res.Last = true, true
+			return res
+		}
+	}
+	return FindResult{Last: page.Last || len(page.Items) == 0}
+}
+
+// landedBefore is the check a retried create makes first: did the earlier
+// attempt reach R1, and only its answer get lost? It looks at the first page.
+func landedBefore(ctx context.Context, find func(context.Context, FindInput) (FindResult, error), name string) (Accepted, bool) {
+	if activity.GetInfo(ctx).Attempt == 1 {
+		return Accepted{}, false
+	}
+	res, err := find(ctx, FindInput{Name: name})
+	if err != nil || !res.Found {
+		return Accepted{}, false
+	}
+	return Accepted{ID: res.ID, Existing: true}, true
 }
 
 func (a *Activities) unit(in ExportInput, key string) (*cloudpath.PoolUnit, error) {

@@ -9,7 +9,6 @@ type window struct {
 	sel      workflow.Selector
 	size     int
 	inFlight int
-	maxSeen  int
 }
 
 func newWindow(ctx workflow.Context, size int) *window {
@@ -24,7 +23,6 @@ func (w *window) run(f workflow.Future, done func(workflow.Future)) {
 		done(f)
 	})
 	w.inFlight++
-	w.maxSeen = max(w.maxSeen, w.inFlight)
 	for w.inFlight >= w.size {
 		w.sel.Select(w.ctx)
 	}
