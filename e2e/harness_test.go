@@ -33,20 +33,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	srv, err := stack.StartTemporal(ctx, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: cannot start the Temporal dev server:", err)
-		return 1
-	}
-	defer srv.Stop()
-	devServer, temporalC = srv, srv.Client()
-	return m.Run()
+	os.Exit(stack.RunWithTemporal(m, func(srv *testsuite.DevServer) {
+		devServer, temporalC = srv, srv.Client()
+	}))
 }
 
 // env is one test's stack: its own task queue, simulator, export store and worker.

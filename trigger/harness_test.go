@@ -2,7 +2,6 @@ package trigger_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
 	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
@@ -39,20 +39,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	srv, err := stack.StartTemporal(ctx, nil)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "trigger: cannot start the Temporal dev server:", err)
-		return 1
-	}
-	defer srv.Stop()
-	temporalC = srv.Client()
-	return m.Run()
+	os.Exit(stack.RunWithTemporal(m, func(srv *testsuite.DevServer) { temporalC = srv.Client() }))
 }
 
 // env is one test's stack: a trigger served over real HTTP on its own task

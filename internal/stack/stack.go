@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -108,4 +109,19 @@ func (s *Sim) WorkerConfig(tenant, taskQueue, exportDir string) worker.Config {
 		CallsPerMinute:          100000,
 		MaxConcurrentActivities: 50,
 	}
+}
+
+// RunWithTemporal runs a test package against one dev server, started before
+// its tests and stopped after them; call it from TestMain.
+func RunWithTemporal(m *testing.M, use func(*testsuite.DevServer)) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := StartTemporal(ctx, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cannot start the Temporal dev server:", err)
+		return 1
+	}
+	defer srv.Stop()
+	use(srv)
+	return m.Run()
 }
