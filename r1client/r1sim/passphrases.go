@@ -233,9 +233,10 @@ func (s *Sim) queryPassphrases(r *http.Request, t *tenant) reply {
 	switch {
 	case (len(q.Filters.Username) > 0 || len(q.Filters.Passphrase) > 0) && !v.settled(p.settle):
 		// Some passphrase is not shown as committed: match what reads show.
-		for _, pp := range seeAll(&v, p.order) {
-			if slices.Contains(q.Filters.Username, pp.username) || slices.Contains(q.Filters.Passphrase, pp.value) {
-				rows = append(rows, pp)
+		users, values := setOf(q.Filters.Username), setOf(q.Filters.Passphrase)
+		for _, pp := range p.order {
+			if sv := see(&v, pp); sv != nil && (users[sv.username] || values[sv.value]) {
+				rows = append(rows, sv)
 			}
 		}
 	case len(q.Filters.Username) > 0 || len(q.Filters.Passphrase) > 0:

@@ -155,6 +155,14 @@ func seeAll[T any, P versioned[T]](v *view, xs []P) []P {
 	return xs
 }
 
+func setOf(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
 // identityCount is the number of identities of g that reads show.
 func (v *view) identityCount(g *group) int {
 	if v.settled(g.settle) {

@@ -436,6 +436,9 @@ func TestVisibilityConfigRoundTrip(t *testing.T) {
 			t.Errorf("config %s: %d %v, want 400 with a message", bad, code, m)
 		}
 	}
+	if err := s.Configure(Settings{CommitThenFailOps: &CreateOps}); err != nil {
+		t.Errorf("CreateOps must name write operations: %v", err)
+	}
 	if _, m := post(`{"commitThenFailOps":["nope"]}`); !strings.Contains(m["message"].(string), OpCreatePassphrase) {
 		t.Errorf("an unknown operation must list the known ones: %v", m)
 	}
