@@ -3,6 +3,7 @@ package r1client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -152,4 +153,58 @@ func (s *ActivitiesService) Query(ctx context.Context, from, to time.Time, page,
 		return Page[Activity]{}, err
 	}
 	return out.normalise(q.Page, q.PageSize), nil
+}
+
+// MaxActivityIDs is the most request ids QueryByIDs takes in one call: the
+// activities query's page size limit (contract §2.2, "R1 max page size").
+const MaxActivityIDs = 500
+
+// QueryByIDs is one POST /activities/query for the activities of the given
+// request ids (at most MaxActivityIDs): filters {"id": [ids...]}, a plain
+// array, with pageSize = len(ids). It returns the activities R1 shows; an id
+// absent from the answer has no visible activity yet (as a 404 from Get).
+// Rows are matched by requestId, or by id when R1 leaves requestId out.
+//
+// Unverified against a live tenant: the contract (§2.2, and
+// IDENTITIES_AND_POLICIES.md §3.1) records this ID filter as used by rtools2
+// earlier and later replaced by the time window of Query, called "broken",
+// perhaps because R1 keys activity rows by an id other than the requestId.
+// Callers should fall back to Get (or Query) when an id stays absent.
+func (s *ActivitiesService) QueryByIDs(ctx context.Context, requestIDs []string) (Page[Activity], error) {
+	if len(requestIDs) == 0 {
+		return Page[Activity]{Items: []Activity{}, Page: 1, Last: true}, nil
+	}
+	if len(requestIDs) > MaxActivityIDs {
+		return Page[Activity]{}, fmt.Errorf("activities query: %d request ids, at most %d per call; split the list", len(requestIDs), MaxActivityIDs)
+	}
+	for i, id := range requestIDs {
+		if strings.TrimSpace(id) == "" {
+			return Page[Activity]{}, fmt.Errorf("activities query: request id %d is empty; pass the requestId of each 202 answer", i+1)
+		}
+	}
+	q := bodyQuery{
+		Page: 1, PageSize: len(requestIDs),
+		SortField: "startDatetime", SortOrder: "DESC",
+		Fields:  []string{"id", "requestId", "status", "startDatetime", "endDatetime", "error"},
+		Filters: map[string]any{"id": requestIDs},
+	}
+	var out bodyPage[activityRow]
+	if err := s.c.do(ctx, http.MethodPost, "/activities/query", nil, q, &out); err != nil {
+		return Page[Activity]{}, err
+	}
+	rows := make([]Activity, 0, len(out.Data))
+	for _, r := range out.Data {
+		if r.RequestID == "" {
+			r.RequestID = r.ID
+		}
+		rows = append(rows, r.Activity)
+	}
+	p := bodyPage[Activity]{TotalCount: out.TotalCount, TotalPages: out.TotalPages, Page: out.Page, Data: rows}
+	return p.normalise(q.Page, q.PageSize), nil
+}
+
+// activityRow is a row of the bulk query, which R1 keys by id.
+type activityRow struct {
+	Activity
+	ID string `json:"id"`
 }

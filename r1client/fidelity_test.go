@@ -49,7 +49,7 @@ var (
 	// Request bodies not validated.
 	skipRequest = map[string]string{
 		"PATCH /dpskServices/{poolId}": "spec reuses DpskPoolDto with required name/passphraseFormat/passphraseLength for a partial PATCH; R1 takes a subset (contract §5)",
-		"POST /activities/query":       "spec types filter values as objects; the time-window filter that works is {fromTime, toTime} strings (contract §2.2)",
+		"POST /activities/query":       "spec types filter values as objects; the filters R1 takes are {fromTime, toTime} strings and {id: [...]} a plain array (contract §2.2)",
 	}
 	// Response bodies not validated.
 	skipResponse = map[string]string{
@@ -243,6 +243,10 @@ func TestRequestsAndAnswersMatchTheR1Specs(t *testing.T) {
 	}
 	must(c.Activities.Get(ctx, acc.RequestID))
 	must(c.Activities.Query(ctx, clockNowMinus(), clockNowPlus(), 1, 100))
+	byID, err := c.Activities.QueryByIDs(ctx, []string{acc.RequestID, "no-such-activity"})
+	if err != nil || len(byID.Items) != 1 || byID.Items[0].RequestID != acc.RequestID {
+		t.Fatalf("QueryByIDs: %+v, %v", byID, err)
+	}
 	rest, _ := c.Passphrases.Query(ctx, poolID, r1client.PassphraseQuery{})
 	for _, p := range rest.Items {
 		must(c.Passphrases.Delete(ctx, poolID, []string{p.ID}))

@@ -48,12 +48,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		latSigma    = fs.Float64("latency-sigma", 0.5, "log-normal spread of the latency")
 		act404      = fs.Duration("activity-not-found-for", 500*time.Millisecond, "activities answer 404 this long after the write")
 		actPending  = fs.Duration("activity-pending-for", 500*time.Millisecond, "then PENDING/INPROGRESS this long")
+		visibility  = fs.Duration("visibility-delay", 3*time.Second, "a write shows in reads this long after its 202, as in R1 (eventual consistency); its activity completes no earlier; 0 = at once")
 		tokenTTL    = fs.Duration("token-ttl", time.Hour, "access token lifetime")
 		fault5xx    = fs.Float64("fault-5xx", 0, "rate (0..1) of 500/503 answers")
 		faultSlow   = fs.Float64("fault-slow", 0, "rate (0..1) of answers delayed by -slow-delay")
 		slowDelay   = fs.Duration("slow-delay", 35*time.Second, "delay of slow answers (beyond the client's timeout)")
 		faultCommit = fs.Float64("fault-commit-then-fail", 0, "rate (0..1) of writes applied but answered with a 502 or a cut connection")
 		commitMode  = fs.String("commit-then-fail-mode", "mixed", "mixed, 502 or cut")
+		commitOps   = fs.String("commit-then-fail-ops", "", `comma-separated write operations the fault applies to, e.g. "creates" or "POST /dpskServices/{id}/passphrases"; empty = every write`)
 		seed        = fs.Int64("seed", 1, "random seed (ids, latency, faults)")
 		creds       = fs.String("credentials", "", "comma-separated clientId:secret pairs; empty = accept any (also R1SIM_CREDENTIALS)")
 	)
@@ -83,9 +85,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		Latency:             r1sim.Latency{Median: *latMedian, Sigma: *latSigma},
 		ActivityNotFoundFor: *act404,
 		ActivityPendingFor:  *actPending,
+		VisibilityDelay:     *visibility,
 		TokenTTL:            *tokenTTL,
 		Faults: r1sim.Faults{ServerErrorRate: *fault5xx, SlowRate: *faultSlow, SlowDelay: *slowDelay,
-			CommitThenFailRate: *faultCommit, CommitThenFailMode: *commitMode},
+			CommitThenFailRate: *faultCommit, CommitThenFailMode: *commitMode, CommitThenFailOps: splitList(*commitOps)},
 		Seed:        *seed,
 		Credentials: credentials,
 		Logger:      log,
@@ -104,7 +107,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("r1sim listening", "addr", ln.Addr().String(), "rateLimitPerMinute", *rate,
-		"latencyMedian", *latMedian, "activityNotFoundFor", *act404, "activityPendingFor", *actPending,
+		"latencyMedian", *latMedian, "activityNotFoundFor", *act404, "activityPendingFor", *actPending, "visibilityDelay", *visibility,
 		"fault5xx", *fault5xx, "faultSlow", *faultSlow, "faultCommitThenFail", *faultCommit,
 		"credentials", len(credentials))
 	if ready != nil {
@@ -146,6 +149,17 @@ func checkLoopback(addr string, allowRemote bool) error {
 		return nil
 	}
 	return fmt.Errorf("-addr %s is not a loopback address; pass -allow-remote to serve it anyway", addr)
+}
+
+// splitList reads "a, b" into its non-empty trimmed items.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // parseCredentials reads "id:secret,id2:secret2". Errors never quote a secret.

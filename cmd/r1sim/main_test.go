@@ -61,6 +61,18 @@ func TestServesQuicklyAndShutsDownGracefully(t *testing.T) {
 		t.Fatalf("create: %v %v", err, resp)
 	}
 
+	// Writes show in reads a few seconds after their 202 by default, as in R1.
+	resp, err = http.Get("http://" + addr + "/__sim/config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	json.NewDecoder(resp.Body).Decode(&cfg)
+	resp.Body.Close()
+	if cfg["visibilityDelay"] != "3s" {
+		t.Errorf("default visibilityDelay %v, want 3s", cfg["visibilityDelay"])
+	}
+
 	cancel() // what SIGINT/SIGTERM does in main
 	select {
 	case err := <-done:
@@ -90,6 +102,8 @@ func TestRefusesNonLoopbackAndBadFlags(t *testing.T) {
 		{"-fault-5xx", "2"},
 		{"-credentials", "no-colon"},
 		{"-commit-then-fail-mode", "sometimes"},
+		{"-visibility-delay", "-1s"},
+		{"-commit-then-fail-ops", "creates,GET /dpskServices/{id}"},
 	} {
 		if err := run(context.Background(), args, &logs, nil); err == nil {
 			t.Errorf("%v: want an error", args)

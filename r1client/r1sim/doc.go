@@ -5,7 +5,10 @@
 //
 // It reproduces R1's observed behaviour, not an idealised one: OAuth2 tokens
 // that expire; 202 + requestId for async writes whose activity answers 404 for
-// a while, then PENDING/INPROGRESS, then SUCCESS or FAIL; duplicate pool names
+// a while, then PENDING/INPROGRESS, then SUCCESS or FAIL; eventual
+// consistency (Options.VisibilityDelay: a write shows in reads only that long
+// after its 202, and its activity completes no earlier; uniqueness checks and
+// refusals see every accepted write, as R1's do); duplicate pool names
 // and duplicate passphrases accepted and then failed asynchronously with R1's
 // double-encoded error; 409 for duplicate identity-group and policy-set names;
 // sync 400s with R1-shaped bodies for invalid passphrases and VLANs; an
@@ -15,7 +18,8 @@
 // (5xx, responses slower than the client's timeout, and commit-then-fail: the
 // write is applied but the client gets a 502 or a cut connection), and an
 // inspection API under /__sim/ (inventory, stats, config, reset) with the same
-// operations as Go methods.
+// operations as Go methods. The inventory is the committed state;
+// ?view=visible (VisibleInventory) is what reads show now.
 //
 // What it must never do: log a passphrase, a client secret or a token, or put
 // one into an error body. Its request log carries method, operation, tenant,

@@ -60,12 +60,14 @@ func (s *Sim) queryGroups(r *http.Request, t *tenant) reply {
 	if kw == "" {
 		kw = strings.ToLower(body.SearchString)
 	}
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var all []groupDTO
 	for _, g := range t.groupOrder {
-		if kw == "" || strings.Contains(strings.ToLower(g.name), kw) {
-			d := g.dto()
+		if sg := see(&v, g); sg != nil && (kw == "" || strings.Contains(strings.ToLower(sg.name), kw)) {
+			d := v.groupDTO(g, sg)
 			d.ID = strings.ReplaceAll(d.ID, "-", "")
 			all = append(all, d)
 		}
@@ -93,11 +95,14 @@ func (s *Sim) createGroup(r *http.Request, t *tenant) reply {
 		return errReply(http.StatusConflict, "Identity group name already exists",
 			subError{Object: "identityGroup", Field: "name", Message: "Name must be unique"})
 	}
-	g := &group{id: s.newID(), name: body.Name, description: body.Description, created: s.now(), identities: map[string]*identity{}}
+	w := s.stamp()
+	g := &group{id: s.newID(), name: body.Name, description: body.Description, created: w.now, identities: map[string]*identity{}}
+	g.visibleAt = w.at
 	t.groups[normID(g.id)] = g
 	t.groupOrder = append(t.groupOrder, g)
 	t.groupNames[g.name] = g
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "CREATE_IDENTITY_GROUP", ""), ID: g.id}}
+	settleAt(&t.groupsSettle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "CREATE_IDENTITY_GROUP", ""), ID: g.id}}
 }
 
 func checkName(field, name string) []subError {
@@ -111,13 +116,22 @@ func checkName(field, name string) []subError {
 }
 
 func (s *Sim) getGroup(r *http.Request, t *tenant) reply {
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	g := t.groups[normID(r.PathValue("id"))]
+	g := lookup(&v, t.groups, t.groupOrder, t.groupsSettle, r.PathValue("id"))
 	if g == nil {
 		return notFound("Identity group")
 	}
-	return reply{http.StatusOK, g.dto()}
+	return reply{http.StatusOK, v.groupDTO(g, see(&v, g))}
+}
+
+// groupDTO renders the version sg of g that reads show, with the identities they show.
+func (v *view) groupDTO(g, sg *group) groupDTO {
+	d := sg.dto()
+	d.IdentityCount = v.identityCount(g)
+	return d
 }
 
 func (s *Sim) deleteGroup(r *http.Request, t *tenant) reply {
@@ -135,11 +149,13 @@ func (s *Sim) deleteGroup(r *http.Request, t *tenant) reply {
 		return errReply(http.StatusBadRequest, "Identity group still has identities and cannot be deleted",
 			subError{Object: "identityGroup", Message: "Identity group is not empty"})
 	}
-	g.deleted = true
+	w := s.stamp()
+	g.remove(w)
 	delete(t.groups, normID(g.id))
 	delete(t.groupNames, g.name)
-	t.groupOrder = without(t.groupOrder, func(x *group) bool { return x.deleted })
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "DELETE_IDENTITY_GROUP", ""), ID: g.id}}
+	t.groupOrder = without(t.groupOrder, func(x *group) bool { return x.prunable(w.now) })
+	settleAt(&t.groupsSettle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "DELETE_IDENTITY_GROUP", ""), ID: g.id}}
 }
 
 // without drops the elements for which gone is true, keeping the order.
@@ -159,32 +175,37 @@ func (s *Sim) listIdentities(r *http.Request, t *tenant) reply {
 	if !ok {
 		return rep
 	}
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	g := t.groups[normID(r.PathValue("groupId"))]
+	g := lookup(&v, t.groups, t.groupOrder, t.groupsSettle, r.PathValue("groupId"))
 	if g == nil {
 		return notFound("Identity group")
 	}
-	from, to := window(len(g.identityOrder), page*size, size)
+	rows := seeAll(&v, g.identityOrder)
+	from, to := window(len(rows), page*size, size)
 	content := make([]identityDTO, 0, to-from)
-	for _, id := range g.identityOrder[from:to] {
+	for _, id := range rows[from:to] {
 		content = append(content, id.dto())
 	}
-	return reply{http.StatusOK, springPageOf(content, page, size, len(g.identityOrder))}
+	return reply{http.StatusOK, springPageOf(content, page, size, len(rows))}
 }
 
 func (s *Sim) getIdentity(r *http.Request, t *tenant) reply {
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	g := t.groups[normID(r.PathValue("groupId"))]
+	g := lookup(&v, t.groups, t.groupOrder, t.groupsSettle, r.PathValue("groupId"))
 	if g == nil {
 		return notFound("Identity group")
 	}
-	id := g.identities[normID(r.PathValue("id"))]
+	id := lookup(&v, g.identities, g.identityOrder, g.settle, r.PathValue("id"))
 	if id == nil {
 		return notFound("Identity")
 	}
-	return reply{http.StatusOK, id.dto()}
+	return reply{http.StatusOK, see(&v, id).dto()}
 }
 
 func (s *Sim) patchIdentity(r *http.Request, t *tenant) reply {
@@ -219,6 +240,8 @@ func (s *Sim) patchIdentity(r *http.Request, t *tenant) reply {
 	if id == nil {
 		return notFound("Identity")
 	}
+	w := s.stamp()
+	id.keep(id.snapshot(), w)
 	if body.Name != nil {
 		id.name = *body.Name
 	}
@@ -228,5 +251,6 @@ func (s *Sim) patchIdentity(r *http.Request, t *tenant) reply {
 	if body.VLAN != nil {
 		id.vlan = *body.VLAN
 	}
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "UPDATE_PERSONA", ""), ID: id.id}}
+	settleAt(&g.settle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "UPDATE_PERSONA", ""), ID: id.id}}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -83,8 +84,20 @@ func (s *Sim) Tenants() []string {
 	return out
 }
 
-// Inventory returns one tenant's objects (empty for an unknown tenant).
-func (s *Sim) Inventory(tenantID string) Inventory {
+// Inventory returns one tenant's committed objects (empty for an unknown
+// tenant): every accepted write, visible to reads yet or not.
+func (s *Sim) Inventory(tenantID string) Inventory { return s.inventory(tenantID, nil) }
+
+// VisibleInventory returns what R1's reads show of one tenant now: objects
+// whose create, patch or delete is not yet visible (Options.VisibilityDelay)
+// appear as before that write. With a zero delay it equals Inventory.
+func (s *Sim) VisibleInventory(tenantID string) Inventory {
+	v := s.view()
+	return s.inventory(tenantID, &v)
+}
+
+// inventory renders the committed state (v nil) or what reads show (v).
+func (s *Sim) inventory(tenantID string, v *view) Inventory {
 	inv := Inventory{Tenant: tenantID, IdentityGroups: []InvGroup{}, Pools: []InvPool{}, PolicySets: []InvPolicySet{}}
 	s.tenMu.RLock()
 	t := s.tenants[tenantID]
@@ -94,20 +107,37 @@ func (s *Sim) Inventory(tenantID string) Inventory {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for _, g := range t.groupOrder {
-		ig := InvGroup{ID: g.id, Name: g.name, Description: g.description, IdentityCount: len(g.identities),
-			DPSKPoolID: g.dpskPoolID, Identities: make([]InvIdentity, 0, len(g.identityOrder))}
-		for _, i := range g.identityOrder {
-			ig.Identities = append(ig.Identities, InvIdentity{ID: i.id, Name: i.name, Description: i.description, VLAN: i.vlan})
+	for _, live := range t.groupOrder {
+		g := inventoried(v, live)
+		if g == nil {
+			continue
+		}
+		count := len(live.identities)
+		if v != nil {
+			count = v.identityCount(live)
+		}
+		ig := InvGroup{ID: g.id, Name: g.name, Description: g.description, IdentityCount: count,
+			DPSKPoolID: g.dpskPoolID, Identities: make([]InvIdentity, 0, len(live.identityOrder))}
+		for _, i := range live.identityOrder {
+			if i = inventoried(v, i); i != nil {
+				ig.Identities = append(ig.Identities, InvIdentity{ID: i.id, Name: i.name, Description: i.description, VLAN: i.vlan})
+			}
 		}
 		inv.IdentityGroups = append(inv.IdentityGroups, ig)
 	}
-	for _, p := range t.poolOrder {
+	for _, live := range t.poolOrder {
+		p := inventoried(v, live)
+		if p == nil {
+			continue
+		}
 		ip := InvPool{ID: p.id, Name: p.name, Description: p.description, IdentityGroupID: p.groupID,
 			PassphraseFormat: p.format, PassphraseLength: p.length, DeviceCountLimit: p.deviceLimit,
 			ExpirationType: p.expType, ExpirationOffset: p.expOffset, PolicySetID: p.policySetID,
-			Passphrases: make([]InvPassphrase, 0, len(p.order))}
-		for _, pp := range p.order {
+			Passphrases: make([]InvPassphrase, 0, len(live.order))}
+		for _, pp := range live.order {
+			if pp = inventoried(v, pp); pp == nil {
+				continue
+			}
 			ip.Passphrases = append(ip.Passphrases, InvPassphrase{ID: pp.id, Username: pp.username, Passphrase: pp.value,
 				VLANID: pp.vlan, NumberOfDevices: pp.devices, NumberOfDevicesType: pp.devicesType,
 				ExpirationDate: pp.expDate, IdentityID: pp.identityID})
@@ -118,6 +148,18 @@ func (s *Sim) Inventory(tenantID string) Inventory {
 		inv.PolicySets = append(inv.PolicySets, InvPolicySet{ID: ps.id, Name: ps.name, Description: ps.description})
 	}
 	return inv
+}
+
+// inventoried is x as committed (nil if deleted) when v is nil, else the
+// version reads show.
+func inventoried[T any, P versioned[T]](v *view, x P) P {
+	if v == nil {
+		if x.st().deleted {
+			return nil
+		}
+		return x
+	}
+	return see(v, x)
 }
 
 // Reset forgets every tenant, token, activity and counter; options stay.
@@ -165,17 +207,20 @@ type Settings struct {
 	LatencySigma        *float64  `json:"latencySigma,omitempty"`
 	ActivityNotFoundFor *Duration `json:"activityNotFoundFor,omitempty"`
 	ActivityPendingFor  *Duration `json:"activityPendingFor,omitempty"`
+	VisibilityDelay     *Duration `json:"visibilityDelay,omitempty"`
 	TokenTTL            *Duration `json:"tokenTTL,omitempty"`
 	ServerErrorRate     *float64  `json:"serverErrorRate,omitempty"`
 	SlowRate            *float64  `json:"slowRate,omitempty"`
 	SlowDelay           *Duration `json:"slowDelay,omitempty"`
 	CommitThenFailRate  *float64  `json:"commitThenFailRate,omitempty"`
 	CommitThenFailMode  *string   `json:"commitThenFailMode,omitempty"`
+	CommitThenFailOps   *[]string `json:"commitThenFailOps,omitempty"` // [] = every write
 }
 
 // SettingsOf is the Settings view of o, every field set.
 func SettingsOf(o Options) Settings {
 	d := func(v time.Duration) *Duration { x := Duration(v); return &x }
+	ops := append([]string{}, o.Faults.CommitThenFailOps...)
 	return Settings{
 		RateLimitPerMinute: &o.RateLimitPerMinute, Burst: &o.Burst, SendRetryAfter: &o.SendRetryAfter,
 		LatencyMedian: d(o.Latency.Median), LatencySigma: &o.Latency.Sigma,
@@ -183,6 +228,7 @@ func SettingsOf(o Options) Settings {
 		TokenTTL: d(o.TokenTTL), ServerErrorRate: &o.Faults.ServerErrorRate, SlowRate: &o.Faults.SlowRate,
 		SlowDelay: d(o.Faults.SlowDelay), CommitThenFailRate: &o.Faults.CommitThenFailRate,
 		CommitThenFailMode: &o.Faults.CommitThenFailMode,
+		VisibilityDelay:    d(o.VisibilityDelay), CommitThenFailOps: &ops,
 	}
 }
 
@@ -204,6 +250,7 @@ func (st Settings) validate() error {
 	nonNeg("latencyMedian", st.LatencyMedian)
 	nonNeg("activityNotFoundFor", st.ActivityNotFoundFor)
 	nonNeg("activityPendingFor", st.ActivityPendingFor)
+	nonNeg("visibilityDelay", st.VisibilityDelay)
 	nonNeg("slowDelay", st.SlowDelay)
 	if st.TokenTTL != nil && *st.TokenTTL <= 0 {
 		errs = append(errs, errors.New("tokenTTL must be positive"))
@@ -224,9 +271,10 @@ func (st Settings) validate() error {
 }
 
 // Configure changes the run-time options. Rate-limit changes apply to every
-// tenant's bucket at once; activity timings apply to writes from now on.
+// tenant's bucket at once; activity timings and the visibility delay apply
+// to writes from now on.
 func (s *Sim) Configure(st Settings) error {
-	if err := st.validate(); err != nil {
+	if err := errors.Join(st.validate(), s.validateOps(st.CommitThenFailOps)); err != nil {
 		return err
 	}
 	s.optMu.Lock()
@@ -263,6 +311,10 @@ func (s *Sim) Configure(st Settings) error {
 	if st.CommitThenFailMode != nil {
 		o.Faults.CommitThenFailMode = *st.CommitThenFailMode
 	}
+	setD(&o.VisibilityDelay, st.VisibilityDelay)
+	if st.CommitThenFailOps != nil {
+		o.Faults.CommitThenFailOps = slices.Clone(*st.CommitThenFailOps)
+	}
 	perMinute, burst := o.RateLimitPerMinute, o.Burst
 	s.optMu.Unlock()
 	if st.RateLimitPerMinute != nil || st.Burst != nil {
@@ -276,17 +328,43 @@ func (s *Sim) Configure(st Settings) error {
 	return nil
 }
 
+// validateOps checks CommitThenFailOps names: write operations or "creates".
+func (s *Sim) validateOps(ops *[]string) error {
+	if ops == nil {
+		return nil
+	}
+	for _, op := range *ops {
+		if op != "creates" && !s.writeOps[op] {
+			known := slices.Sorted(maps.Keys(s.writeOps))
+			return fmt.Errorf("commitThenFailOps: %q is not a write operation; use \"creates\" or one of %s",
+				op, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
 // Options returns the current options.
 func (s *Sim) Options() Options { return s.options() }
 
+// handleInventory is GET /__sim/inventory[?tenant=ID][&view=visible]: the
+// committed state, or with view=visible what R1's reads show now.
 func (s *Sim) handleInventory(w http.ResponseWriter, r *http.Request) {
+	inventory := s.Inventory
+	switch r.URL.Query().Get("view") {
+	case "", "committed":
+	case "visible":
+		inventory = s.VisibleInventory
+	default:
+		writeError(w, http.StatusBadRequest, `view must be "committed" (the default) or "visible"`)
+		return
+	}
 	if id := r.URL.Query().Get("tenant"); id != "" {
-		writeJSON(w, http.StatusOK, s.Inventory(id))
+		writeJSON(w, http.StatusOK, inventory(id))
 		return
 	}
 	all := []Inventory{}
 	for _, id := range s.Tenants() {
-		all = append(all, s.Inventory(id))
+		all = append(all, inventory(id))
 	}
 	writeJSON(w, http.StatusOK, all)
 }

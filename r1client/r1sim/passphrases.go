@@ -122,15 +122,19 @@ func (s *Sim) createPassphrase(r *http.Request, t *tenant) reply {
 		return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "CREATE_DPSK_PASSPHRASE",
 			failure(passphraseObject, "passphrase", "Passphrase already exists"))}}
 	}
-	now := s.now()
+	w := s.stamp()
+	now := w.now
 	pp := &passphrase{id: s.newID(), value: value, username: username, vlan: deref(body.VLANID),
 		expDate: deref(body.ExpirationDate), created: now, modified: now, seq: t.seq, devicesType: "UNLIMITED"}
+	pp.visibleAt = w.at
 	if typ := deref(body.NumberOfDevicesType); typ == "LIMITED" || (typ == "" && body.NumberOfDevices != nil) {
 		pp.devicesType = "LIMITED"
 		pp.devices = clampDevices(deref(body.NumberOfDevices))
 	}
 	if g := t.groups[normID(p.groupID)]; g != nil {
 		idn := &identity{id: s.newID(), groupID: g.id, name: username, vlan: pp.vlan, created: now}
+		idn.visibleAt = w.at
+		settleAt(&g.settle, w.at)
 		g.identities[normID(idn.id)] = idn
 		g.identityOrder = append(g.identityOrder, idn)
 		pp.identityID = idn.id
@@ -139,7 +143,8 @@ func (s *Sim) createPassphrase(r *http.Request, t *tenant) reply {
 	p.order = append(p.order, pp)
 	p.byUser[username] = pp
 	p.byValue[value] = pp
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "CREATE_DPSK_PASSPHRASE", "")}}
+	settleAt(&p.settle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "CREATE_DPSK_PASSPHRASE", "")}}
 }
 
 func deref[T any](p *T) T {
@@ -173,18 +178,21 @@ func (s *Sim) listPassphrases(r *http.Request, t *tenant) reply {
 	if !ok {
 		return rep
 	}
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := t.pools[normID(r.PathValue("poolId"))]
+	p := v.pool(t, r.PathValue("poolId"))
 	if p == nil {
 		return notFound("DPSK pool")
 	}
-	from, to := window(len(p.order), page*size, size)
+	rows := seeAll(&v, p.order)
+	from, to := window(len(rows), page*size, size)
 	content := make([]passphraseDTO, 0, to-from)
-	for _, pp := range p.order[from:to] {
+	for _, pp := range rows[from:to] {
 		content = append(content, pp.dto())
 	}
-	return reply{http.StatusOK, springPageOf(content, page, size, len(p.order))}
+	return reply{http.StatusOK, springPageOf(content, page, size, len(rows))}
 }
 
 // queryPassphrases is POST /dpskServices/{poolId}/passphrases/query: body
@@ -213,14 +221,24 @@ func (s *Sim) queryPassphrases(r *http.Request, t *tenant) reply {
 	}
 	page, size := bodyPaging(q.Page, q.PageSize)
 	search := strings.ToLower(q.SearchString)
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
-	p := t.pools[normID(r.PathValue("poolId"))]
+	p := v.pool(t, r.PathValue("poolId"))
 	if p == nil {
 		t.mu.Unlock()
 		return notFound("DPSK pool")
 	}
 	var rows []*passphrase
 	switch {
+	case (len(q.Filters.Username) > 0 || len(q.Filters.Passphrase) > 0) && !v.settled(p.settle):
+		// Some passphrase is not shown as committed: match what reads show.
+		users, values := setOf(q.Filters.Username), setOf(q.Filters.Passphrase)
+		for _, pp := range p.order {
+			if sv := see(&v, pp); sv != nil && (users[sv.username] || values[sv.value]) {
+				rows = append(rows, sv)
+			}
+		}
 	case len(q.Filters.Username) > 0 || len(q.Filters.Passphrase) > 0:
 		seen := map[*passphrase]bool{}
 		for _, u := range q.Filters.Username {
@@ -237,7 +255,7 @@ func (s *Sim) queryPassphrases(r *http.Request, t *tenant) reply {
 		}
 		slices.SortFunc(rows, func(a, b *passphrase) int { return cmp.Compare(a.seq, b.seq) })
 	default:
-		rows = p.order
+		rows = seeAll(&v, p.order)
 	}
 	if len(q.Filters.VLANID) > 0 || search != "" {
 		var kept []*passphrase
@@ -276,17 +294,19 @@ func (s *Sim) queryPassphrases(r *http.Request, t *tenant) reply {
 }
 
 func (s *Sim) getPassphrase(r *http.Request, t *tenant) reply {
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := t.pools[normID(r.PathValue("poolId"))]
+	p := v.pool(t, r.PathValue("poolId"))
 	if p == nil {
 		return notFound("DPSK pool")
 	}
-	pp := p.lookup(r.PathValue("id"))
+	pp := lookup(&v, p.pps, p.order, p.settle, r.PathValue("id"))
 	if pp == nil {
 		return notFound("DPSK passphrase")
 	}
-	return reply{http.StatusOK, pp.dto()}
+	return reply{http.StatusOK, see(&v, pp).dto()}
 }
 
 // patchPassphrase is PATCH /dpskServices/{poolId}/passphrases/{id}.
@@ -319,6 +339,8 @@ func (s *Sim) patchPassphrase(r *http.Request, t *tenant) reply {
 		return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "UPDATE_DPSK_PASSPHRASE",
 			failure(passphraseObject, "passphrase", "Passphrase already exists"))}}
 	}
+	w := s.stamp()
+	pp.keep(pp.snapshot(), w)
 	if body.Username != nil {
 		delete(p.byUser, pp.username)
 		pp.username = *body.Username
@@ -342,8 +364,9 @@ func (s *Sim) patchPassphrase(r *http.Request, t *tenant) reply {
 	if body.ExpirationDate != nil {
 		pp.expDate = *body.ExpirationDate
 	}
-	pp.modified = s.now()
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "UPDATE_DPSK_PASSPHRASE", "")}}
+	pp.modified = w.now
+	settleAt(&p.settle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "UPDATE_DPSK_PASSPHRASE", "")}}
 }
 
 // deletePassphrases is DELETE /dpskServices/{poolId}/passphrases with a JSON
@@ -363,28 +386,32 @@ func (s *Sim) deletePassphrases(r *http.Request, t *tenant) reply {
 		return notFound("DPSK pool")
 	}
 	g := t.groups[normID(p.groupID)]
+	w := s.stamp()
 	removed := false
 	for _, id := range ids {
 		pp := p.lookup(id)
 		if pp == nil {
 			continue
 		}
-		pp.deleted, removed = true, true
+		removed = true
+		pp.remove(w)
 		delete(p.pps, normID(pp.id))
 		delete(p.byUser, pp.username)
 		delete(p.byValue, pp.value)
 		if g != nil && pp.identityID != "" {
 			if idn := g.identities[normID(pp.identityID)]; idn != nil {
-				idn.deleted = true
+				idn.remove(w)
 				delete(g.identities, normID(idn.id))
 			}
 		}
 	}
 	if removed {
-		p.order = without(p.order, func(x *passphrase) bool { return x.deleted })
+		p.order = without(p.order, func(x *passphrase) bool { return x.prunable(w.now) })
+		settleAt(&p.settle, w.at)
 		if g != nil {
-			g.identityOrder = without(g.identityOrder, func(x *identity) bool { return x.deleted })
+			g.identityOrder = without(g.identityOrder, func(x *identity) bool { return x.prunable(w.now) })
+			settleAt(&g.settle, w.at)
 		}
 	}
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "DELETE_DPSK_PASSPHRASES", "")}}
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "DELETE_DPSK_PASSPHRASES", "")}}
 }

@@ -109,7 +109,7 @@ func (s *Sim) deletePolicySet(r *http.Request, t *tenant) reply {
 		return notFound("Policy set")
 	}
 	for _, p := range t.poolOrder {
-		if normID(p.policySetID) == normID(ps.id) {
+		if !p.deleted && normID(p.policySetID) == normID(ps.id) {
 			return errReply(http.StatusConflict, "The requested policy set is still in use.",
 				subError{Object: "policySet", Message: "still in use by DPSK service " + p.id})
 		}

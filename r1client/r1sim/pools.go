@@ -140,15 +140,20 @@ func (s *Sim) createPool(r *http.Request, t *tenant) reply {
 		return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "CREATE_DPSK_SERVICE",
 			failure(poolObject, "name", "Name must be unique")), ID: id}}
 	}
-	now := s.now()
+	w := s.stamp()
+	now := w.now
 	p := &pool{id: id, groupID: g.id, created: now, modified: now,
 		pps: map[string]*passphrase{}, byUser: map[string]*passphrase{}, byValue: map[string]*passphrase{}}
+	p.visibleAt = w.at
 	body.apply(p)
 	t.pools[normID(id)] = p
 	t.poolOrder = append(t.poolOrder, p)
 	t.poolNames[p.name] = p
+	g.keep(g.snapshot(), w) // the group shows its pool when the pool shows
 	g.dpskPoolID = id
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "CREATE_DPSK_SERVICE", ""), ID: id}}
+	settleAt(&t.poolsSettle, w.at)
+	settleAt(&t.groupsSettle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "CREATE_DPSK_SERVICE", ""), ID: id}}
 }
 
 // queryPools is POST /dpskServices/query: body paging from 1, data + totalCount.
@@ -171,14 +176,16 @@ func (s *Sim) queryPools(r *http.Request, t *tenant) reply {
 	}
 	page, size := bodyPaging(q.Page, q.PageSize)
 	search := strings.ToLower(q.SearchString)
+	v := s.view()
 	t.mu.Lock()
 	var all []poolDTO
-	for _, p := range t.poolOrder {
+	for _, p := range seeAll(&v, t.poolOrder) {
 		if search == "" || strings.Contains(strings.ToLower(p.name), search) {
 			all = append(all, p.dto())
 		}
 	}
 	t.mu.Unlock()
+	s.noteStale(t, &v)
 	if q.SortField == "name" {
 		slices.SortStableFunc(all, func(a, b poolDTO) int { return strings.Compare(a.Name, b.Name) })
 	}
@@ -197,13 +204,20 @@ func remarshal(raw map[string]json.RawMessage, v any) (reply, bool) {
 }
 
 func (s *Sim) getPool(r *http.Request, t *tenant) reply {
+	v := s.view()
+	defer s.noteStale(t, &v)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	p := t.pools[normID(r.PathValue("poolId"))]
+	p := v.pool(t, r.PathValue("poolId"))
 	if p == nil {
 		return notFound("DPSK pool")
 	}
-	return reply{http.StatusOK, p.dto()}
+	return reply{http.StatusOK, see(&v, p).dto()}
+}
+
+// pool finds the live pool id if reads show it.
+func (v *view) pool(t *tenant, id string) *pool {
+	return lookup(v, t.pools, t.poolOrder, t.poolsSettle, id)
 }
 
 // patchPool is PATCH /dpskServices/{poolId}: applied at once; a duplicate
@@ -226,11 +240,14 @@ func (s *Sim) patchPool(r *http.Request, t *tenant) reply {
 		return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "UPDATE_DPSK_SERVICE",
 			failure(poolObject, "name", "Name must be unique"))}}
 	}
+	w := s.stamp()
+	p.keep(p.snapshot(), w)
 	delete(t.poolNames, p.name)
 	body.apply(p)
 	t.poolNames[p.name] = p
-	p.modified = s.now()
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "UPDATE_DPSK_SERVICE", "")}}
+	p.modified = w.now
+	settleAt(&t.poolsSettle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "UPDATE_DPSK_SERVICE", "")}}
 }
 
 // deletePool is DELETE /dpskServices/{poolId}; a pool holding passphrases is
@@ -246,14 +263,18 @@ func (s *Sim) deletePool(r *http.Request, t *tenant) reply {
 		return errReply(http.StatusBadRequest, "DPSK-026: DPSK service contains passphrases and cannot be deleted",
 			subError{Code: "DPSK-026", Object: poolObject, Message: "DPSK service contains passphrases"})
 	}
-	p.deleted = true
+	w := s.stamp()
+	p.remove(w)
 	delete(t.pools, normID(p.id))
 	delete(t.poolNames, p.name)
-	t.poolOrder = without(t.poolOrder, func(x *pool) bool { return x.deleted })
+	t.poolOrder = without(t.poolOrder, func(x *pool) bool { return x.prunable(w.now) })
 	if g := t.groups[normID(p.groupID)]; g != nil && normID(g.dpskPoolID) == normID(p.id) {
+		g.keep(g.snapshot(), w)
 		g.dpskPoolID = ""
+		settleAt(&t.groupsSettle, w.at)
 	}
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "DELETE_DPSK_SERVICE", "")}}
+	settleAt(&t.poolsSettle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "DELETE_DPSK_SERVICE", "")}}
 }
 
 func (s *Sim) attachPolicySet(r *http.Request, t *tenant) reply {
@@ -267,9 +288,12 @@ func (s *Sim) attachPolicySet(r *http.Request, t *tenant) reply {
 	if ps == nil {
 		return notFound("Policy set")
 	}
+	w := s.stamp()
+	p.keep(p.snapshot(), w)
 	p.policySetID = ps.id
-	p.modified = s.now()
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "UPDATE_DPSK_SERVICE_POLICY_SET", "")}}
+	p.modified = w.now
+	settleAt(&t.poolsSettle, w.at)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "UPDATE_DPSK_SERVICE_POLICY_SET", "")}}
 }
 
 func (s *Sim) detachPolicySet(r *http.Request, t *tenant) reply {
@@ -279,9 +303,12 @@ func (s *Sim) detachPolicySet(r *http.Request, t *tenant) reply {
 	if p == nil {
 		return notFound("DPSK pool")
 	}
+	w := s.stamp()
 	if normID(p.policySetID) == normID(r.PathValue("policySetId")) {
+		p.keep(p.snapshot(), w)
 		p.policySetID = ""
-		p.modified = s.now()
+		p.modified = w.now
+		settleAt(&t.poolsSettle, w.at)
 	}
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "REMOVE_DPSK_SERVICE_POLICY_SET", "")}}
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "REMOVE_DPSK_SERVICE_POLICY_SET", "")}}
 }

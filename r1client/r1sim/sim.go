@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,6 +38,34 @@ type Faults struct {
 	CommitThenFailRate float64
 	// CommitThenFailMode is "" or "mixed" (half each), "502" or "cut".
 	CommitThenFailMode string
+	// CommitThenFailOps limits commit-then-fail to these write operations
+	// (names as in Stats.Calls, e.g. OpCreatePassphrase; "creates" = CreateOps).
+	// Empty = every write.
+	CommitThenFailOps []string
+}
+
+// Write operations, named as in Stats.Calls.
+const (
+	OpCreateGroup      = "POST /identityGroups"
+	OpCreatePool       = "POST /identityGroups/{id}/dpskServices"
+	OpCreatePassphrase = "POST /dpskServices/{id}/passphrases"
+	OpCreatePolicySet  = "POST /policySets"
+)
+
+// CreateOps are the operations the CommitThenFailOps alias "creates" names.
+var CreateOps = []string{OpCreateGroup, OpCreatePool, OpCreatePassphrase, OpCreatePolicySet}
+
+// faultsOp reports whether commit-then-fail applies to op.
+func faultsOp(ops []string, op string) bool {
+	if len(ops) == 0 {
+		return true
+	}
+	for _, o := range ops {
+		if o == op || (o == "creates" && slices.Contains(CreateOps, op)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Options configure a Sim. The zero value is a fast, unlimited, fault-free R1.
@@ -47,6 +76,7 @@ type Options struct {
 	Latency             Latency
 	ActivityNotFoundFor time.Duration // GET /activities/{id} answers 404 this long after the write
 	ActivityPendingFor  time.Duration // then PENDING (first half) / INPROGRESS this long
+	VisibilityDelay     time.Duration // a 202 write shows in reads this long after its acceptance; 0 = at once (see visibility.go)
 	TokenTTL            time.Duration // default 1h
 	Faults              Faults
 	Seed                int64
@@ -74,6 +104,8 @@ type Sim struct {
 	tenMu   sync.RWMutex
 	tenants map[string]*tenant
 
+	writeOps map[string]bool // the write operations, for validating CommitThenFailOps
+
 	stats statsRecorder
 }
 
@@ -96,6 +128,7 @@ func New(opts Options) *Sim {
 		tokens:  map[string]tokenInfo{},
 		tenants: map[string]*tenant{},
 	}
+	s.writeOps = map[string]bool{}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -215,6 +248,9 @@ func writeReply(w http.ResponseWriter, rep reply) {
 // rate limit, latency, faults, stats.
 func (s *Sim) r1(pattern string, write bool, h r1Handler) {
 	op := opName(pattern)
+	if write {
+		s.writeOps[op] = true
+	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rw := &statusWriter{ResponseWriter: w}
@@ -280,7 +316,7 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 			return tenantID // the client gave up; nothing is applied
 		}
 	}
-	if write && f.CommitThenFailRate > 0 && s.float() < f.CommitThenFailRate {
+	if write && f.CommitThenFailRate > 0 && faultsOp(f.CommitThenFailOps, op) && s.float() < f.CommitThenFailRate {
 		s.stats.commitThenFail(tenantID)
 		h(r, t) // the write is applied...
 		cut := f.CommitThenFailMode == "cut" || ((f.CommitThenFailMode == "" || f.CommitThenFailMode == "mixed") && s.float() < 0.5)

@@ -7,7 +7,9 @@ import (
 
 // Stats counts what the simulator saw and did. Calls are keyed by operation,
 // e.g. "POST /dpskServices/{id}/passphrases"; token calls are counted too
-// (never rate limited). Faults are the injected ones only.
+// (never rate limited). Faults are the injected ones only. StaleReads are
+// reads whose answer differed from the committed state because a write was
+// not yet visible (Options.VisibilityDelay).
 type Stats struct {
 	Calls          map[string]int         `json:"calls"`
 	TotalCalls     int                    `json:"totalCalls"`
@@ -17,6 +19,7 @@ type Stats struct {
 	CommitThenFail int                    `json:"commitThenFail"`
 	Unauthorized   int                    `json:"unauthorized"`
 	TokensIssued   int                    `json:"tokensIssued"`
+	StaleReads     int                    `json:"staleReads"`
 	PerTenant      map[string]int         `json:"perTenant"` // calls per tenant
 	Tenants        map[string]TenantStats `json:"tenants"`   // the same breakdown per tenant
 }
@@ -29,6 +32,7 @@ type TenantStats struct {
 	ServerErrors   int            `json:"serverErrors"`
 	SlowResponses  int            `json:"slowResponses"`
 	CommitThenFail int            `json:"commitThenFail"`
+	StaleReads     int            `json:"staleReads"`
 }
 
 type statsRecorder struct {
@@ -108,6 +112,13 @@ func (r *statsRecorder) commitThenFail(tenant string) {
 	defer r.mu.Unlock()
 	r.s.CommitThenFail++
 	r.tenant(tenant, func(t *TenantStats) { t.CommitThenFail++ })
+}
+
+func (r *statsRecorder) staleRead(tenant string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.StaleReads++
+	r.tenant(tenant, func(t *TenantStats) { t.StaleReads++ })
 }
 
 func (r *statsRecorder) snapshot() Stats {

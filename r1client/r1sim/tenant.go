@@ -26,6 +26,9 @@ type tenant struct {
 	acts       map[string]*activity
 	actOrder   []*activity
 	seq        int64
+
+	// Reads of groups and of pools equal the committed state from then on.
+	groupsSettle, poolsSettle time.Time
 }
 
 type group struct {
@@ -35,14 +38,15 @@ type group struct {
 	created               time.Time
 	identities            map[string]*identity
 	identityOrder         []*identity
-	deleted               bool
+	settle                time.Time // of the identities
+	state[group]
 }
 
 type identity struct {
 	id, groupID, name, description string
 	vlan                           int
 	created                        time.Time
-	deleted                        bool
+	state[identity]
 }
 
 type pool struct {
@@ -54,8 +58,9 @@ type pool struct {
 	expDate                        string
 	policySetID                    string
 	created, modified              time.Time
-	deleted                        bool
+	state[pool]
 
+	settle  time.Time // of the passphrases
 	pps     map[string]*passphrase
 	order   []*passphrase // creation order
 	byUser  map[string]*passphrase
@@ -71,7 +76,7 @@ type passphrase struct {
 	identityID          string
 	created, modified   time.Time
 	seq                 int64
-	deleted             bool
+	state[passphrase]
 }
 
 type policySet struct {
@@ -82,13 +87,15 @@ type policySet struct {
 
 // activity is the async outcome of a 202 write. Its visibility and status
 // follow the clock: 404 for notFoundFor, then PENDING/INPROGRESS for
-// pendingFor, then SUCCESS or FAIL (failure is the raw double-encoded text).
+// pendingFor and at least until the write is visible to reads (visibleAt),
+// then SUCCESS or FAIL (failure is the raw double-encoded text).
 type activity struct {
 	requestID   string
 	useCase     string
 	created     time.Time
 	notFoundFor time.Duration
 	pendingFor  time.Duration
+	visibleAt   time.Time
 	failure     string
 }
 
@@ -105,18 +112,20 @@ func newTenant(id string, b *bucket) *tenant {
 func normID(id string) string { return strings.ToLower(strings.ReplaceAll(id, "-", "")) }
 
 func (a *activity) status(now time.Time) (status string, visible bool, end time.Time) {
-	el := now.Sub(a.created)
-	if el < a.notFoundFor {
+	shown := a.created.Add(a.notFoundFor)
+	if now.Before(shown) {
 		return "", false, time.Time{}
 	}
-	el -= a.notFoundFor
-	if el < a.pendingFor {
-		if el < a.pendingFor/2 {
+	end = shown.Add(a.pendingFor)
+	if a.visibleAt.After(end) { // an activity never completes before its write is visible
+		end = a.visibleAt
+	}
+	if now.Before(end) {
+		if now.Sub(shown) < end.Sub(shown)/2 {
 			return "PENDING", true, time.Time{}
 		}
 		return "INPROGRESS", true, time.Time{}
 	}
-	end = a.created.Add(a.notFoundFor + a.pendingFor)
 	if a.failure != "" {
 		return "FAIL", true, end
 	}
@@ -136,10 +145,16 @@ func failureText(requestID, object, field, message string) string {
 
 // addActivity records the activity of a write; call with t.mu held.
 func (t *tenant) addActivity(s *Sim, useCase, failure string) string {
+	return t.addActivityAt(s, s.stamp(), useCase, failure)
+}
+
+// addActivityAt records the activity of a write accepted at w.now whose
+// effect reads see at w.at; call with t.mu held.
+func (t *tenant) addActivityAt(s *Sim, w stamp, useCase, failure string) string {
 	o := s.options()
 	id := s.newID()
-	a := &activity{requestID: id, useCase: useCase, created: s.now(),
-		notFoundFor: o.ActivityNotFoundFor, pendingFor: o.ActivityPendingFor}
+	a := &activity{requestID: id, useCase: useCase, created: w.now,
+		notFoundFor: o.ActivityNotFoundFor, pendingFor: o.ActivityPendingFor, visibleAt: w.at}
 	if failure != "" {
 		a.failure = failureTextFor(id, failure)
 	}
