@@ -7,7 +7,9 @@ import (
 
 // Stats counts what the simulator saw and did. Calls are keyed by operation,
 // e.g. "POST /dpskServices/{id}/passphrases"; token calls are counted too
-// (never rate limited). Faults are the injected ones only.
+// (never rate limited). Faults are the injected ones only. Abandoned counts
+// R1 calls whose client went away before the answer (it hung up while sending,
+// during the latency or a slow fault, or while the call was handled).
 type Stats struct {
 	Calls          map[string]int         `json:"calls"`
 	TotalCalls     int                    `json:"totalCalls"`
@@ -15,6 +17,7 @@ type Stats struct {
 	ServerErrors   int                    `json:"serverErrors"`
 	SlowResponses  int                    `json:"slowResponses"`
 	CommitThenFail int                    `json:"commitThenFail"`
+	Abandoned      int                    `json:"abandoned"`
 	Unauthorized   int                    `json:"unauthorized"`
 	TokensIssued   int                    `json:"tokensIssued"`
 	PerTenant      map[string]int         `json:"perTenant"` // calls per tenant
@@ -29,6 +32,7 @@ type TenantStats struct {
 	ServerErrors   int            `json:"serverErrors"`
 	SlowResponses  int            `json:"slowResponses"`
 	CommitThenFail int            `json:"commitThenFail"`
+	Abandoned      int            `json:"abandoned"`
 }
 
 type statsRecorder struct {
@@ -108,6 +112,13 @@ func (r *statsRecorder) commitThenFail(tenant string) {
 	defer r.mu.Unlock()
 	r.s.CommitThenFail++
 	r.tenant(tenant, func(t *TenantStats) { t.CommitThenFail++ })
+}
+
+func (r *statsRecorder) abandoned(tenant string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.Abandoned++
+	r.tenant(tenant, func(t *TenantStats) { t.Abandoned++ })
 }
 
 func (r *statsRecorder) snapshot() Stats {
