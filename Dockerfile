@@ -5,8 +5,15 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/...
+# The export store, made here because distroless has no shell. It holds
+# passphrases: only the nonroot user may enter it.
+RUN install -d -m 0700 /rootfs/exports
 
 FROM gcr.io/distroless/static-debian12:nonroot AS base
+# Copying /rootfs/ (not /rootfs/exports) keeps the directory's own mode 0700;
+# --chown gives it to nonroot (65532). A named volume mounted at /exports for
+# the first time takes this ownership and mode, so the trigger can store exports.
+COPY --from=build --chown=65532:65532 /rootfs/ /
 WORKDIR /app
 USER nonroot
 

@@ -31,7 +31,9 @@ func buildWorker(t *testing.T) string {
 	return bin
 }
 
-func (e *env) workerProcess(t *testing.T, bin string) *exec.Cmd {
+// workerProcess starts bin as a worker of e's queue; extraEnv entries
+// (KEY=value) override its settings.
+func (e *env) workerProcess(t *testing.T, bin string, extraEnv ...string) *exec.Cmd {
 	cfg := e.workerConfig()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
@@ -47,6 +49,7 @@ func (e *env) workerProcess(t *testing.T, bin string) *exec.Cmd {
 		"R1_CALLS_PER_MINUTE="+strconv.Itoa(cfg.CallsPerMinute),
 		"LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, extraEnv...) // the last value of a key wins
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })

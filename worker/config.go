@@ -20,6 +20,15 @@ const (
 	DefaultCallsPerMinute          = 1800
 	DefaultMaxConcurrentActivities = 50
 	DefaultR1Timeout               = 15 * time.Second
+	// DefaultStopTimeout is how long a stopping worker lets the R1 calls in
+	// flight finish before the SDK cancels them. It covers one activity
+	// execution at the default R1_TIMEOUT, a retried create's two requests
+	// included (2 × 15s), and stays below docker-compose.yml's
+	// stop_grace_period of 60s for the worker, so the process reports the
+	// results and exits before Docker sends SIGKILL.
+	DefaultStopTimeout = 45 * time.Second
+	// MaxStopTimeout bounds WORKER_STOP_TIMEOUT: longer only delays deploys.
+	MaxStopTimeout = time.Hour
 )
 
 // Config configures a worker process. Every field has an environment
@@ -37,7 +46,10 @@ type Config struct {
 	// MaxConcurrentActivities caps R1 calls in flight in this process
 	// (WORKER_MAX_CONCURRENT_ACTIVITIES).
 	MaxConcurrentActivities int
-	Logger                  *slog.Logger
+	// StopTimeout is how long Stop lets running activities finish
+	// (WORKER_STOP_TIMEOUT); 0 = DefaultStopTimeout.
+	StopTimeout time.Duration
+	Logger      *slog.Logger
 }
 
 // DefaultExportDir is where exports are stored when DPSKMIGRATE_EXPORT_DIR is unset.
@@ -64,6 +76,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		},
 		CallsPerMinute:          DefaultCallsPerMinute,
 		MaxConcurrentActivities: DefaultMaxConcurrentActivities,
+		StopTimeout:             DefaultStopTimeout,
 	}
 	var errs []error
 	if v := getenv("R1_TIMEOUT"); v != "" {
@@ -94,6 +107,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		cfg.MaxConcurrentActivities = n
 	}
+	if v := getenv("WORKER_STOP_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("WORKER_STOP_TIMEOUT=%q: want a positive duration such as 45s (how long R1 calls in flight may finish on shutdown)", v))
+		}
+		cfg.StopTimeout = d
+	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, err
 	}
@@ -115,6 +135,11 @@ func (c Config) Validate() error {
 	if c.MaxConcurrentActivities < 1 || c.MaxConcurrentActivities > 1000 {
 		errs = append(errs, fmt.Errorf("WORKER_MAX_CONCURRENT_ACTIVITIES=%d is out of range: use 1 to 1000", c.MaxConcurrentActivities))
 	}
+	if st := c.stopTimeout(); st < 0 || st > MaxStopTimeout {
+		errs = append(errs, fmt.Errorf("WORKER_STOP_TIMEOUT=%s is out of range: use a positive duration up to %s (default %s), below your orchestrator's grace period", st, MaxStopTimeout, DefaultStopTimeout))
+	} else if st < c.R1.Timeout {
+		errs = append(errs, fmt.Errorf("WORKER_STOP_TIMEOUT=%s is shorter than R1_TIMEOUT=%s: an R1 call in flight at shutdown would be cut off; raise WORKER_STOP_TIMEOUT to at least R1_TIMEOUT (and keep it below the orchestrator's grace period, 60s in docker-compose.yml)", st, c.R1.Timeout))
+	}
 	if c.TaskQueue == "" {
 		errs = append(errs, errors.New("DPSKMIGRATE_TASK_QUEUE is empty"))
 	}
@@ -126,6 +151,15 @@ func (c Config) workerActivitiesPerSecond() float64 {
 		return c.WorkerActivitiesPerSecond
 	}
 	return float64(c.CallsPerMinute) / 60
+}
+
+// stopTimeout is the workers' graceful stop timeout: StopTimeout, or the
+// default when it is unset.
+func (c Config) stopTimeout() time.Duration {
+	if c.StopTimeout == 0 {
+		return DefaultStopTimeout
+	}
+	return c.StopTimeout
 }
 
 func or(v, def string) string {

@@ -7,6 +7,7 @@ package worker
 import (
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
@@ -49,7 +50,10 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 	}
 	acts := activities.New(r1, store)
 
-	wf := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{})
+	// Without a stop timeout the SDK cancels running activities as soon as
+	// Stop is called: R1 calls in flight would be cut off on every SIGTERM.
+	stopTimeout := cfg.stopTimeout()
+	wf := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: stopTimeout})
 	RegisterWorkflows(wf)
 	wf.RegisterActivity(acts.Plan)
 
@@ -64,6 +68,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 		// default); keep every partition polled so none wastes its share.
 		MaxConcurrentActivityTaskPollers: 8,
 		DisableWorkflowWorker:            true,
+		WorkerStopTimeout:                stopTimeout,
 	})
 	r1w.RegisterActivity(acts)
 	return &Workers{Workflows: wf, R1: r1w}, nil
@@ -82,10 +87,13 @@ func (w *Workers) Start() error {
 }
 
 // Stop stops both workers, letting running activities finish within the
-// workers' stop timeout.
+// workers' stop timeout (Config.StopTimeout). The two stop at once, so the
+// whole stop takes at most one stop timeout.
 func (w *Workers) Stop() {
-	w.R1.Stop()
-	w.Workflows.Stop()
+	var wg sync.WaitGroup
+	wg.Go(w.R1.Stop)
+	wg.Go(w.Workflows.Stop)
+	wg.Wait()
 }
 
 // Dial connects to Temporal using the standard settings: TEMPORAL_ADDRESS,

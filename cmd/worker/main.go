@@ -44,13 +44,15 @@ func run(logger *slog.Logger) error {
 	logger.Info("worker started",
 		"task_queue", cfg.TaskQueue, "r1_task_queue", workflows.R1TaskQueue(cfg.TaskQueue),
 		"r1_calls_per_minute", cfg.CallsPerMinute, "export_dir", cfg.ExportDir,
-		"r1_tenant", cfg.R1.TenantID, "r1_base_url", cfg.R1.BaseURL, "r1_region", cfg.R1.Region)
+		"r1_tenant", cfg.R1.TenantID, "r1_base_url", cfg.R1.BaseURL, "r1_region", cfg.R1.Region,
+		"stop_timeout", cfg.StopTimeout)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	logger.Info("shutting down: finishing the R1 calls in flight")
+	logger.Info("shutting down: finishing the R1 calls in flight", "stop_timeout", cfg.StopTimeout)
 	w.Stop()
+	logger.Info("worker stopped")
 	return nil
 }
 

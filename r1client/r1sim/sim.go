@@ -279,6 +279,7 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 	if r.Body != nil && r.Body != http.NoBody {
 		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil {
+			s.stats.abandoned(tenantID)
 			return tenantID
 		}
 		r.Body = io.NopCloser(bytes.NewReader(b))
@@ -294,6 +295,7 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 		return tenantID
 	}
 	if !sleepCtx(r.Context(), s.sampleLatency(opts.Latency)) {
+		s.stats.abandoned(tenantID)
 		return tenantID
 	}
 	f := opts.Faults
@@ -313,6 +315,7 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 			d = 35 * time.Second
 		}
 		if !sleepCtx(r.Context(), d) {
+			s.stats.abandoned(tenantID)
 			return tenantID // the client gave up; nothing is applied
 		}
 	}
@@ -332,7 +335,11 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 		writeError(w, http.StatusBadGateway, "Bad gateway") // ...and the answer is lost
 		return tenantID
 	}
-	writeReply(w, h(r, t))
+	rep := h(r, t)
+	if r.Context().Err() != nil {
+		s.stats.abandoned(tenantID) // the call was handled, but nobody waits for the answer
+	}
+	writeReply(w, rep)
 	return tenantID
 }
 

@@ -9,7 +9,9 @@ import (
 // e.g. "POST /dpskServices/{id}/passphrases"; token calls are counted too
 // (never rate limited). Faults are the injected ones only. StaleReads are
 // reads whose answer differed from the committed state because a write was
-// not yet visible (Options.VisibilityDelay).
+// not yet visible (Options.VisibilityDelay). Abandoned counts R1 calls whose
+// client went away before the answer (it hung up while sending, during the
+// latency or a slow fault, or while the call was handled).
 type Stats struct {
 	Calls          map[string]int         `json:"calls"`
 	TotalCalls     int                    `json:"totalCalls"`
@@ -17,6 +19,7 @@ type Stats struct {
 	ServerErrors   int                    `json:"serverErrors"`
 	SlowResponses  int                    `json:"slowResponses"`
 	CommitThenFail int                    `json:"commitThenFail"`
+	Abandoned      int                    `json:"abandoned"`
 	Unauthorized   int                    `json:"unauthorized"`
 	TokensIssued   int                    `json:"tokensIssued"`
 	StaleReads     int                    `json:"staleReads"`
@@ -33,6 +36,7 @@ type TenantStats struct {
 	SlowResponses  int            `json:"slowResponses"`
 	CommitThenFail int            `json:"commitThenFail"`
 	StaleReads     int            `json:"staleReads"`
+	Abandoned      int            `json:"abandoned"`
 }
 
 type statsRecorder struct {
@@ -119,6 +123,13 @@ func (r *statsRecorder) staleRead(tenant string) {
 	defer r.mu.Unlock()
 	r.s.StaleReads++
 	r.tenant(tenant, func(t *TenantStats) { t.StaleReads++ })
+}
+
+func (r *statsRecorder) abandoned(tenant string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.s.Abandoned++
+	r.tenant(tenant, func(t *TenantStats) { t.Abandoned++ })
 }
 
 func (r *statsRecorder) snapshot() Stats {
