@@ -61,8 +61,10 @@ func (sf startFlags) options(a *App) (migrations.Options, error) {
 	if sf.watch && sf.printTemporalCommand {
 		return migrations.Options{}, usagef("--watch and --print-temporal-command exclude each other: the command starts nothing to watch")
 	}
-	if strings.ContainsAny(sf.workflowID, "\n\r\t") {
-		return migrations.Options{}, usagef("--workflow-id must not contain whitespace control characters")
+	if sf.workflowID != "" {
+		if err := migrations.ValidateWorkflowID(sf.workflowID); err != nil {
+			return migrations.Options{}, usagef("--workflow-id: %v; nothing was started", err)
+		}
 	}
 	plan, err := sf.plan.options(a.Now().UTC())
 	if err != nil {
