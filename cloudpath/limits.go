@@ -131,6 +131,15 @@ func overLength(s string, max int) int {
 	return 0
 }
 
+// cutDescription keeps the first MaxDescriptionLength characters of a pool
+// description and says how many more there were.
+func cutDescription(s string) (string, int) {
+	if n := overLength(s, MaxDescriptionLength); n > 0 {
+		return truncate(s, MaxDescriptionLength), n - MaxDescriptionLength
+	}
+	return s, 0
+}
+
 // checkPoolText refuses a pool value just decoded (at the parser's mark)
 // when it is over lim.
 func (p *parser) checkPoolText(path, s string, lim *fieldLimit) error {

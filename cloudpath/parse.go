@@ -332,15 +332,6 @@ func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
 	return err
 }
 
-// cutDescription keeps the first MaxDescriptionLength characters of a pool
-// description and says how many more there were.
-func cutDescription(s string) (string, int) {
-	if n := overLength(s, MaxDescriptionLength); n > 0 {
-		return truncate(s, MaxDescriptionLength), n - MaxDescriptionLength
-	}
-	return s, 0
-}
-
 // dpskArray reads an array of DPSK objects into pool.DPSKs.
 func (p *parser) dpskArray(path string, pool *Pool) error {
 	tok, err := p.token(':')
