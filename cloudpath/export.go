@@ -23,16 +23,20 @@ type Export struct {
 
 // Pool is a Cloudpath DPSK pool.
 type Pool struct {
-	GUID, DisplayName, Description string
-	PhraseDefaultLength            int
-	PhraseRandomCharactersType     string
-	SSIDList                       []string
-	EnforceExpirationDate          bool
-	ExpirationDateType             string
-	ExpirationDateValue            string // Cloudpath writes a string number; numbers are kept as their text
-	EnforceDeviceCountLimit        bool
-	DeviceCountLimit               int
-	DPSKs                          []DPSK
+	GUID, DisplayName string
+	// Description holds at most MaxDescriptionLength characters; DescriptionCut
+	// counts those of the export's description that were left out.
+	Description                string
+	DescriptionCut             int
+	PhraseDefaultLength        int
+	PhraseRandomCharactersType string
+	SSIDList                   []string
+	EnforceExpirationDate      bool
+	ExpirationDateType         string
+	ExpirationDateValue        string // Cloudpath writes a string number; numbers are kept as their text
+	EnforceDeviceCountLimit    bool
+	DeviceCountLimit           int
+	DPSKs                      []DPSK
 }
 
 // DPSK is one Cloudpath DPSK. Passphrase is a secret: never print it.

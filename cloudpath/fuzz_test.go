@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzParse feeds arbitrary bytes to the parser and, when they parse, to the
@@ -36,6 +37,7 @@ func FuzzParse(f *testing.F) {
 		if len(exp.Pools) != len(streamed.Pools) || countDPSKs(exp) != countDPSKs(streamed) {
 			t.Fatalf("ParseBytes and a one-byte stream disagree on the export")
 		}
+		checkLimits(t, exp)
 		plan, err := NewPlan(exp, PlanOptions{Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Expired: ExpiredRenew})
 		if err != nil {
 			t.Fatalf("NewPlan of a parsed export: %v", err)
@@ -48,6 +50,7 @@ func checkParseError(t *testing.T, data []byte, err error) {
 	var se *SyntaxError
 	var sh *ShapeError
 	var tl *TooLargeError
+	var le *LimitError
 	switch {
 	case errors.As(err, &se):
 		if se.Line < 1 || se.Column < 1 || se.Offset < 0 || se.Offset > int64(len(data)) {
@@ -57,9 +60,51 @@ func checkParseError(t *testing.T, data []byte, err error) {
 		if sh.Path == "" || sh.Expected == "" || sh.Found == "" {
 			t.Fatalf("incomplete shape error: %+v", sh)
 		}
+	case errors.As(err, &le):
+		if le.Line < 1 || le.Column < 1 || le.Offset < 0 || le.Offset >= int64(len(data)) || le.Path == "" || le.Field == "" ||
+			le.Length <= le.Limit || le.Fix == "" {
+			t.Fatalf("limit error out of the input or incomplete: %+v (input %d bytes)", le, len(data))
+		}
 	case errors.As(err, &tl):
 	default:
 		t.Fatalf("unexpected error type %T: %v", err, err)
+	}
+}
+
+// checkLimits asserts that a parsed export keeps every parse limit.
+func checkLimits(t *testing.T, exp *Export) {
+	within := func(what, s string, limit int) {
+		if n := utf8.RuneCountInString(s); n > limit {
+			t.Fatalf("%s has %d characters, over its limit of %d", what, n, limit)
+		}
+	}
+	for _, p := range exp.Pools {
+		within("pool guid", p.GUID, MaxGUIDLength)
+		within("pool name", p.DisplayName, MaxPoolNameLength)
+		within("pool description", p.Description, MaxDescriptionLength)
+		within("phraseRandomCharactersType", p.PhraseRandomCharactersType, MaxSettingTextLength)
+		within("expirationDateType", p.ExpirationDateType, MaxSettingTextLength)
+		within("expirationDateValue", p.ExpirationDateValue, MaxSettingTextLength)
+		if len(p.SSIDList) > MaxSSIDsPerPool {
+			t.Fatalf("pool has %d SSIDs", len(p.SSIDList))
+		}
+		for _, s := range p.SSIDList {
+			within("pool SSID", s, MaxSSIDTextLength)
+		}
+		for _, d := range p.DPSKs {
+			within("DPSK guid", d.GUID, MaxGUIDLength)
+			within("DPSK name", d.Name, MaxUsernameLength)
+			within("passphrase", d.Passphrase, MaxPassphraseTextLength)
+			within("status", d.Status, MaxStatusLength)
+			within("expirationDateTime", d.ExpirationDateTime, MaxDateTimeTextLength)
+			within("vlanid", d.VLAN, MaxVLANTextLength)
+			if len(d.SSIDList) > MaxSSIDsPerDPSK {
+				t.Fatalf("DPSK has %d SSIDs", len(d.SSIDList))
+			}
+			for _, s := range d.SSIDList {
+				within("DPSK SSID", s, MaxSSIDTextLength)
+			}
+		}
 	}
 }
 

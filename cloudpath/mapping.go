@@ -1,6 +1,7 @@
 package cloudpath
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -16,6 +17,8 @@ const (
 	MaxVLAN             = 4094
 	MaxDevicesPerDPSK   = 50  // R1 numberOfDevices range is 1..50
 	MaxNameLength       = 255 // identity group, pool and description names
+	MinSSIDLength       = 2   // R1 Wi-Fi network names and SSIDs
+	MaxSSIDLength       = 32
 	// DefaultPassphraseLength is the pool length when Cloudpath gives none.
 	DefaultPassphraseLength = 12
 )
@@ -145,3 +148,39 @@ func formatTime(t time.Time) string {
 
 // passphraseLength counts characters the way R1 limits them.
 func passphraseLength(s string) int { return utf8.RuneCountInString(s) }
+
+// ssidWarning names the SSIDs of a pool (its own list and its DPSKs') that
+// R1 could not give a network, or "". They do not stop the migration, which
+// creates no network, but whoever creates the networks in R1 must rename them.
+func ssidWarning(src *Pool) string {
+	var odd []string
+	seen := map[string]bool{}
+	note := func(list []string) {
+		for _, s := range list {
+			if n := len(s); n >= MinSSIDLength*utf8.UTFMax && n <= MaxSSIDLength || seen[s] {
+				continue // fast path: surely 2..32 characters, or already noted
+			}
+			if n := utf8.RuneCountInString(s); n >= MinSSIDLength && n <= MaxSSIDLength {
+				continue
+			}
+			seen[s] = true
+			odd = append(odd, s)
+		}
+	}
+	note(src.SSIDList)
+	for i := range src.DPSKs {
+		note(src.DPSKs[i].SSIDList)
+	}
+	if len(odd) == 0 {
+		return ""
+	}
+	quoted := make([]string, 0, 3)
+	for _, s := range odd[:min(len(odd), 3)] {
+		quoted = append(quoted, strconv.Quote(clip(s, 40)))
+	}
+	if len(odd) > 3 {
+		quoted = append(quoted, fmt.Sprintf("and %d more", len(odd)-3))
+	}
+	return fmt.Sprintf("ssidList has %s R1 does not accept (not %d to %d characters long): %s; the passphrases are migrated all the same, but their Wi-Fi networks need other SSIDs in R1",
+		plural(len(odd), "SSID"), MinSSIDLength, MaxSSIDLength, strings.Join(quoted, ", "))
+}

@@ -38,14 +38,18 @@ func ParseBytes(data []byte, opts ParseOptions) (*Export, error) {
 // of the result; at most MaxBytes+1 bytes are read.
 //
 // Errors are *SyntaxError (with line and column), *ShapeError (what was
-// expected where, and what was found), *TooLargeError, or the reader's own
-// error wrapped.
+// expected where, and what was found), *LimitError (a value over its limit,
+// with line and column; see MaxPoolNameLength and the limits after it),
+// *TooLargeError, or the reader's own error wrapped.
 func Parse(r io.Reader, opts ParseOptions) (*Export, error) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
 	if opts.LegacyPoolName = strings.TrimSpace(opts.LegacyPoolName); opts.LegacyPoolName == "" {
 		opts.LegacyPoolName = DefaultLegacyPoolName
+	}
+	if n := overLength(opts.LegacyPoolName, MaxPoolNameLength); n > 0 {
+		return nil, fmt.Errorf("the legacy pool name has %d characters; at most %d are allowed", n, MaxPoolNameLength)
 	}
 	src, err := newTracker(r, opts.MaxBytes)
 	if err != nil {
@@ -251,7 +255,7 @@ func (p *parser) poolArray(path string, pools *[]Pool) error {
 // poolBody reads the members of a pool object; its '{' was read. withDPSKs
 // says whether the object carries its own "dpsks" (multi-pool exports).
 func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
-	var name textValue // the extractor falls back to "name" when displayName is missing
+	var name string // the extractor falls back to "name" when displayName is missing
 	for first := true; p.more(); first = false {
 		key, err := p.key(first)
 		if err != nil {
@@ -263,37 +267,41 @@ func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
 			n    intValue
 			b    boolValue
 			list listValue
+			lim  *fieldLimit // the limit of text, checked once it is read
 		)
 		switch strings.ToLower(key) {
 		case "guid":
 			err = p.decode(':', fieldPath, &text)
-			pool.GUID = string(text)
+			pool.GUID, lim = string(text), &limitPoolGUID
 		case "displayname":
 			err = p.decode(':', fieldPath, &text)
-			pool.DisplayName = string(text)
+			pool.DisplayName, lim = string(text), &limitPoolDisplayName
 		case "name":
-			err = p.decode(':', fieldPath, &name)
+			err = p.decode(':', fieldPath, &text)
+			name, lim = string(text), &limitPoolName
 		case "description":
 			err = p.decode(':', fieldPath, &text)
-			pool.Description = string(text)
+			pool.Description, pool.DescriptionCut = cutDescription(string(text))
 		case "phrasedefaultlength":
 			err = p.decode(':', fieldPath, &n)
 			pool.PhraseDefaultLength = int(n)
 		case "phraserandomcharacterstype":
 			err = p.decode(':', fieldPath, &text)
-			pool.PhraseRandomCharactersType = string(text)
+			pool.PhraseRandomCharactersType, lim = string(text), &limitPhraseType
 		case "ssidlist":
-			err = p.decode(':', fieldPath, &list)
+			if err = p.decode(':', fieldPath, &list); err == nil {
+				err = p.checkPoolSSIDs(fieldPath, list)
+			}
 			pool.SSIDList = list
 		case "enforceexpirationdate":
 			err = p.decode(':', fieldPath, &b)
 			pool.EnforceExpirationDate = bool(b)
 		case "expirationdatetype":
 			err = p.decode(':', fieldPath, &text)
-			pool.ExpirationDateType = string(text)
+			pool.ExpirationDateType, lim = string(text), &limitExpiryType
 		case "expirationdatevalue":
 			err = p.decode(':', fieldPath, &text)
-			pool.ExpirationDateValue = string(text)
+			pool.ExpirationDateValue, lim = string(text), &limitExpiryValue
 		case "enforcedevicecountlimit":
 			err = p.decode(':', fieldPath, &b)
 			pool.EnforceDeviceCountLimit = bool(b)
@@ -310,12 +318,15 @@ func (p *parser) poolBody(path string, pool *Pool, withDPSKs bool) error {
 		default:
 			err = p.decode(':', fieldPath, &skipValue{})
 		}
+		if err == nil && lim != nil {
+			err = p.checkPoolText(fieldPath, string(text), lim)
+		}
 		if err != nil {
 			return err
 		}
 	}
 	if strings.TrimSpace(pool.DisplayName) == "" {
-		pool.DisplayName = string(name)
+		pool.DisplayName = name
 	}
 	_, err := p.delim('}', path, "the end of the pool object")
 	return err
@@ -358,6 +369,9 @@ func (p *parser) dpskElements(path string, pool *Pool) error {
 		}
 		if d == nil {
 			return &ShapeError{Path: path + "[" + strconv.Itoa(i) + "]", Expected: "a DPSK object", Found: "null"}
+		}
+		if err := p.checkDPSK(path, i, d); err != nil {
+			return err
 		}
 		pool.DPSKs = append(pool.DPSKs, DPSK{
 			GUID:                string(d.GUID),
@@ -642,8 +656,15 @@ func (t *tracker) from(off int64) []byte {
 
 // syntaxError builds a *SyntaxError at decoder offset off.
 func (t *tracker) syntaxError(off int64, msg string) *SyntaxError {
-	raw := max(off+t.base, t.winStart)
+	line, col, raw := t.position(off)
+	return &SyntaxError{Line: line, Column: col, Offset: raw, Msg: strings.TrimPrefix(msg, "json: ")}
+}
+
+// position is the 1-based line and column, and the raw offset, of decoder
+// offset off (or of the first retained byte when off was forgotten).
+func (t *tracker) position(off int64) (line, col int, raw int64) {
+	raw = max(off+t.base, t.winStart)
 	k := min(raw-t.winStart, int64(len(t.win)))
-	line, col := countPosition(t.win[:k], t.line, t.col)
-	return &SyntaxError{Line: line, Column: col + 1, Offset: t.winStart + k, Msg: strings.TrimPrefix(msg, "json: ")}
+	line, col = countPosition(t.win[:k], t.line, t.col)
+	return line, col + 1, t.winStart + k
 }

@@ -174,6 +174,13 @@ func planPool(src *Pool, idx int, opts PlanOptions, names *nameSet, warnings *[]
 		label = fmt.Sprintf("pool #%d (guid %q)", idx+1, clip(src.GUID, 80))
 		*warnings = append(*warnings, fmt.Sprintf("%s has no displayName; named after %q", label, display))
 	}
+	if src.DescriptionCut > 0 {
+		*warnings = append(*warnings, fmt.Sprintf("%s: description has %d characters, more than R1's %d; only the first %d were read",
+			label, MaxDescriptionLength+src.DescriptionCut, MaxDescriptionLength, MaxDescriptionLength))
+	}
+	if w := ssidWarning(src); w != "" {
+		*warnings = append(*warnings, label+": "+w)
+	}
 	u := PoolUnit{SourceGUID: src.GUID, DisplayName: src.DisplayName}
 	u.Key = names.key(display, src.GUID, src.DisplayName)
 

@@ -41,7 +41,7 @@ type Options struct {
 	MaxConcurrent         int
 	PassphraseConcurrency int
 	PolicySetName         string
-	WorkflowID            string        // optional; generated from the export otherwise
+	WorkflowID            string        // optional (see ValidateWorkflowID); generated from the export otherwise
 	ActivityTimeout       time.Duration // advanced: bound of one R1 call attempt (default 40s)
 	PassphrasesPerRun     int           // advanced: rows per pool-workflow run before continue-as-new
 }
@@ -78,6 +78,11 @@ func Check(export []byte, opts cloudpath.PlanOptions) (*cloudpath.Plan, error) {
 
 // Start validates the export, stores it and starts its migration.
 func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Started, error) {
+	if opts.WorkflowID != "" {
+		if err := ValidateWorkflowID(opts.WorkflowID); err != nil {
+			return Started{}, err
+		}
+	}
 	if opts.Plan.Now.IsZero() {
 		opts.Plan.Now = time.Now().UTC().Truncate(time.Second)
 	}

@@ -9,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,8 +222,6 @@ var optionNames = []string{
 	"expired", "renewDays", "importInactive", "workflowId",
 }
 
-var workflowIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$`)
-
 // placeholderRef lets the option checks run before the export is stored.
 var placeholderRef = exportstore.Ref{URI: "file:///pending.json", SHA256: strings.Repeat("0", 64)}
 
@@ -275,8 +272,8 @@ func parseOptions(v url.Values) (migrations.Options, []string) {
 	opts.Plan.RenewDays = parseInt("renewDays")
 	opts.Plan.ImportInactive = parseBool("importInactive")
 	if id := v.Get("workflowId"); id != "" {
-		if !workflowIDPattern.MatchString(id) {
-			problems = append(problems, fmt.Sprintf("workflowId %q: use 1 to 200 letters, digits, '.', '_', ':' or '-'", id))
+		if err := migrations.ValidateWorkflowID(id); err != nil {
+			problems = append(problems, "workflowId: "+err.Error())
 		}
 		opts.WorkflowID = id
 	}

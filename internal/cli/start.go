@@ -39,7 +39,7 @@ its code (0 completed, 2 partial, 1 failed).`,
 		fs.BoolVar(&sf.parallel, "parallel", false, "migrate several pools, and several passphrases per pool, at once")
 		fs.IntVar(&sf.maxConcurrent, "max-concurrent", 0, fmt.Sprintf("with --parallel: pools migrated at once, `N` from 1 to %d (default %d)", workflows.MaxMaxConcurrent, workflows.DefaultMaxConcurrent))
 		fs.IntVar(&sf.passphraseConcurrency, "passphrase-concurrency", 0, fmt.Sprintf("passphrases in flight per pool, `N` from 1 to %d (default %d with --parallel, else 1)", workflows.MaxPassphraseConcurrency, workflows.DefaultParallelPassphrases))
-		fs.StringVar(&sf.workflowID, "workflow-id", "", "migration (workflow) `ID` (default: migration-<first pool>-<digest>-<random>)")
+		fs.StringVar(&sf.workflowID, "workflow-id", "", "migration (workflow) `ID`: 1 to 200 letters, digits, '.', '_', ':' or '-' (default: migration-<first pool>-<digest>-<random>)")
 		fs.BoolVar(&sf.watch, "watch", false, "follow the migration's progress until it ends")
 		fs.BoolVar(&sf.printTemporalCommand, "print-temporal-command", false, "store the export and print the equivalent 'temporal workflow start' command; starts nothing")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
@@ -61,8 +61,10 @@ func (sf startFlags) options(a *App) (migrations.Options, error) {
 	if sf.watch && sf.printTemporalCommand {
 		return migrations.Options{}, usagef("--watch and --print-temporal-command exclude each other: the command starts nothing to watch")
 	}
-	if strings.ContainsAny(sf.workflowID, "\n\r\t") {
-		return migrations.Options{}, usagef("--workflow-id must not contain whitespace control characters")
+	if sf.workflowID != "" {
+		if err := migrations.ValidateWorkflowID(sf.workflowID); err != nil {
+			return migrations.Options{}, usagef("--workflow-id: %v; nothing was started", err)
+		}
 	}
 	plan, err := sf.plan.options(a.Now().UTC())
 	if err != nil {
