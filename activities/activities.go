@@ -109,7 +109,7 @@ func (a *Activities) FindPool(ctx context.Context, in FindInput) (FindResult, er
 		return FindResult{}, r1Error("find DPSK pool", err)
 	}
 	return findOnPage(page, func(p r1client.Pool) (FindResult, bool) {
-		return FindResult{ID: p.ID, IdentityGroupID: p.IdentityGroupID, PassphraseLength: p.PassphraseLength}, p.Name == in.Name
+		return FindResult{ID: p.ID, IdentityGroupID: p.IdentityGroupID, PassphraseLength: p.PassphraseLength, PolicySetID: p.PolicySetID}, p.Name == in.Name
 	}), nil
 }
 
@@ -151,24 +151,68 @@ func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1A
 	act, err := a.R1.Activities.Get(ctx, in.RequestID)
 	var nf *r1client.NotFoundError
 	if errors.As(err, &nf) {
-		return R1ActivityStatus{}, nil
+		return R1ActivityStatus{RequestID: in.RequestID}, nil
 	}
 	if err != nil {
 		return R1ActivityStatus{}, r1Error("read R1 activity", err)
 	}
-	st := R1ActivityStatus{Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
-	if st.Failed {
-		st.Message = act.FailureMessage()
-		if in.Row != nil {
-			// R1 may quote what it refused: never let the passphrase through.
-			if unit, err := a.unit(in.Row.ExportInput, in.Row.PoolKey); err == nil {
-				if row, err := rowAt(unit, in.Row.Row); err == nil {
-					st.Message = scrub(st.Message, row.Passphrase)
-				}
-			}
-		}
+	st := activityStatus(act)
+	if st.Failed && in.Row != nil {
+		// R1 may quote what it refused: never let the passphrase through.
+		st.Message = a.maskRow(st.Message, in.Row.ExportInput, in.Row.PoolKey, in.Row.Row)
 	}
 	return st, nil
+}
+
+// ReadR1Activities reads up to MaxActivitiesPerRead R1 activities in one
+// request; the ones R1 does not show yet are absent from the result.
+func (a *Activities) ReadR1Activities(ctx context.Context, in R1ActivitiesInput) (R1ActivitiesResult, error) {
+	if len(in.RequestIDs) > MaxActivitiesPerRead {
+		return R1ActivitiesResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("ReadR1Activities takes at most %d ids, got %d", MaxActivitiesPerRead, len(in.RequestIDs)), ErrExportInvalid, nil)
+	}
+	page, err := a.R1.Activities.QueryByIDs(ctx, in.RequestIDs)
+	if err != nil {
+		return R1ActivitiesResult{}, r1Error("read R1 activities", err)
+	}
+	rowOf := map[string]int{}
+	if in.Rows != nil && len(in.Rows.Rows) == len(in.RequestIDs) {
+		for i, id := range in.RequestIDs {
+			rowOf[id] = in.Rows.Rows[i]
+		}
+	}
+	res := R1ActivitiesResult{Activities: make([]R1ActivityStatus, 0, len(page.Items))}
+	for _, act := range page.Items {
+		st := activityStatus(act)
+		if st.Failed && in.Rows != nil {
+			row, ok := rowOf[act.RequestID]
+			if !ok {
+				row = -1 // unknown row: its passphrase cannot be masked, so R1's text is dropped
+			}
+			st.Message = a.maskRow(st.Message, in.Rows.ExportInput, in.Rows.PoolKey, row)
+		}
+		res.Activities = append(res.Activities, st)
+	}
+	return res, nil
+}
+
+func activityStatus(act r1client.Activity) R1ActivityStatus {
+	st := R1ActivityStatus{RequestID: act.RequestID, Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
+	if st.Failed {
+		st.Message = act.FailureMessage()
+		st.Duplicate = act.Duplicate()
+	}
+	return st
+}
+
+// maskRow masks a row's passphrase in R1's text; when the row cannot be
+// loaded the text is dropped, since what it might quote is unknown.
+func (a *Activities) maskRow(text string, exp ExportInput, poolKey string, row int) string {
+	if unit, err := a.unit(exp, poolKey); err == nil {
+		if r, err := rowAt(unit, row); err == nil {
+			return scrub(text, r.Passphrase)
+		}
+	}
+	return "R1 refused it (its reason is not shown: it may quote the passphrase)"
 }
 
 // ReadRows asks R1, in one query, which of the given rows the pool holds.
@@ -208,7 +252,7 @@ func (a *Activities) ReadRows(ctx context.Context, in RowsInput) (RowsResult, er
 		ref := RowRef{Row: pos, Index: row.Index, Username: row.Username}
 		p, state := compare(row, held[row.Username])
 		if p != nil {
-			ref.PassphraseID = p.ID
+			ref.PassphraseID, ref.VLANID = p.ID, p.VLANID
 		}
 		switch state {
 		case rowSame:
@@ -268,6 +312,11 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 		page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: 10, Usernames: []string{row.Username}})
 		if err != nil {
 			return Accepted{}, r1Error("check passphrase", err)
+		}
+		if !page.Last {
+			// More than ten rows for one username: R1 ignored the filter. Deciding
+			// from an incomplete read could create a duplicate.
+			return Accepted{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 answered a query for one username with more than %d rows; not guessing whether the earlier attempt landed", len(page.Items)), ErrValidation, nil)
 		}
 		held := make([]*r1client.Passphrase, 0, len(page.Items))
 		for i := range page.Items {

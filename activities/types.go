@@ -78,6 +78,7 @@ type FindResult struct {
 	// For pools:
 	IdentityGroupID  string `json:"identityGroupId,omitempty"`
 	PassphraseLength int    `json:"passphraseLength,omitempty"`
+	PolicySetID      string `json:"policySetId,omitempty"` // the set attached to the pool
 }
 
 // CreateGroupInput creates an identity group.
@@ -119,11 +120,32 @@ type R1ActivityInput struct {
 
 // R1ActivityStatus is what one GET of an R1 activity said.
 type R1ActivityStatus struct {
+	RequestID string `json:"requestId,omitempty"`
 	Visible   bool   `json:"visible"` // false: R1 answered 404, not created yet
 	Status    string `json:"status,omitempty"`
 	Succeeded bool   `json:"succeeded,omitempty"`
 	Failed    bool   `json:"failed,omitempty"`
 	Message   string `json:"message,omitempty"` // readable failure reason
+	// Duplicate: R1 refused the write because the object already exists.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// R1ActivitiesInput names R1 activities to read in one request.
+type R1ActivitiesInput struct {
+	RequestIDs []string `json:"requestIds"` // at most MaxActivitiesPerRead
+	// Rows, when the activities are passphrase writes, are the rows they
+	// concern (in the order of RequestIDs), so their passphrases are masked
+	// in R1's failure texts.
+	Rows *RowsInput `json:"rows,omitempty"`
+}
+
+// MaxActivitiesPerRead is how many R1 activities one read asks about.
+const MaxActivitiesPerRead = 500
+
+// R1ActivitiesResult lists the activities R1 shows; one it does not show yet
+// is absent.
+type R1ActivitiesResult struct {
+	Activities []R1ActivityStatus `json:"activities"`
 }
 
 // RowsInput names rows of a pool by position in the pool's plan.
@@ -152,6 +174,7 @@ type RowRef struct {
 	Index        int    `json:"index"`
 	Username     string `json:"username"`
 	PassphraseID string `json:"passphraseId,omitempty"` // R1's id, when R1 holds the row
+	VLANID       int    `json:"vlanId,omitempty"`       // the VLAN R1 holds, for VLANFix rows
 }
 
 // RowInput names one row.

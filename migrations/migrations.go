@@ -194,15 +194,25 @@ func (s *Service) Status(ctx context.Context, id string) (Status, error) {
 			st.Progress = &p
 		}
 	default:
-		var res workflows.MigrationResult
-		err := s.Temporal.GetWorkflow(ctx, id, "").Get(ctx, &res)
+		res, err := s.result(ctx, id)
 		if err != nil {
-			st.Error = readable(err)
+			st.Error = err.Error()
 		} else {
 			st.Result = &res
 		}
 	}
 	return st, nil
+}
+
+// result reads a finished migration's result: a failed or cancelled one
+// carries it in its failure's details (workflows.ResultFromError).
+func (s *Service) result(ctx context.Context, id string) (workflows.MigrationResult, error) {
+	var res workflows.MigrationResult
+	err := s.Temporal.GetWorkflow(ctx, id, "").Get(ctx, &res)
+	if err != nil && !workflows.ResultFromError(err, &res) {
+		return res, errors.New(readable(err))
+	}
+	return res, nil
 }
 
 // Progress queries a running migration.
@@ -243,14 +253,11 @@ func (s *Service) PoolProgress(ctx context.Context, poolWorkflowID string) (work
 	return p, v.Get(&p)
 }
 
-// Wait blocks until the migration ends and returns its result.
+// Wait blocks until the migration ends and returns its result, whatever its
+// status (FAILED and CANCELED included); it errs only when there is none (the
+// migration was refused, terminated, or timed out).
 func (s *Service) Wait(ctx context.Context, id string) (workflows.MigrationResult, error) {
-	var res workflows.MigrationResult
-	err := s.Temporal.GetWorkflow(ctx, id, "").Get(ctx, &res)
-	if err != nil {
-		return res, errors.New(readable(err))
-	}
-	return res, nil
+	return s.result(ctx, id)
 }
 
 // Cancel asks a migration to stop: running pools finish their calls in flight

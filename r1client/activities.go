@@ -32,6 +32,12 @@ func (a Activity) Done() bool { return a.Status == StatusSuccess || a.Status == 
 // Failed reports whether the activity finished in failure.
 func (a Activity) Failed() bool { return a.Status == StatusFail }
 
+// Duplicate reports whether a failed activity says the object already exists
+// (a duplicate name, username or passphrase).
+func (a Activity) Duplicate() bool {
+	return a.Failed() && isDuplicateText(a.Error)
+}
+
 // FailureMessage decodes the double-encoded error of a failed activity into
 // one readable line, e.g. "DPSK service.name: Name must be unique". The raw
 // text is R1's: a JSON string holding {"errors": [<JSON strings>]} whose items

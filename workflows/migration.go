@@ -1,7 +1,7 @@
 package workflows
 
 import (
-	"slices"
+	"fmt"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -9,14 +9,21 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/activities"
 )
 
-// ErrInvalidInput is the error type of a migration refused before it starts.
-const ErrInvalidInput = "InvalidInput"
+// Error types a migration fails with.
+const (
+	ErrInvalidInput    = "InvalidInput"    // refused before it starts
+	ErrMigrationFailed = "MigrationFailed" // every pool failed; the details carry the MigrationResult
+)
 
 // MigrationWorkflow migrates every pool of an export: it plans the export, runs
 // one PoolWorkflow per pool through a window of at most Window() children, and
 // aggregates their results. Past PoolsPerRun pools it drains its window and
-// continues as new, so its history stays bounded.
+// continues as new carrying totals and a bounded list, so its history and
+// state stay bounded however many pools the export has.
 func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult, error) {
+	if workflow.GetVersion(ctx, versionChange, workflow.DefaultVersion, versionV2) == workflow.DefaultVersion {
+		return migrationWorkflowV1(ctx, in)
+	}
 	in, err := in.Normalize()
 	if err != nil {
 		return MigrationResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
@@ -25,41 +32,52 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 		// Every activity re-plans the export; they must all judge expiry at the same instant.
 		in.Plan.Now = workflow.Now(ctx).UTC()
 	}
-	m := &migration{in: in, st: MigrationState{}}
-	if in.Continued != nil {
-		m.st = *in.Continued
-	}
+	m := newMigration(in)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, m.progress); err != nil {
 		return MigrationResult{}, err
 	}
 	if err := workflow.SetQueryHandler(ctx, PoolsQuery, m.pools); err != nil {
 		return MigrationResult{}, err
 	}
+	progress := workflow.GetSignalChannel(ctx, PoolProgressSignal)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		for {
+			var r PoolProgressReport
+			if !progress.Receive(gctx, &r) {
+				return
+			}
+			m.onProgress(ctx, r)
+		}
+	})
+	m.showDetails(ctx)
 
 	var page activities.PlanResult
 	planIn := activities.PlanInput{ExportInput: m.exportInput(), Offset: m.st.NextPool, Limit: in.PoolsPerRun}
 	if err := workflow.ExecuteActivity(planContext(ctx), a.Plan, planIn).Get(ctx, &page); err != nil {
-		if ctx.Err() != nil {
-			return MigrationResult{Status: StatusCanceled, Pools: m.st.Done, TotalPools: m.st.TotalPools, Totals: m.st.Totals}, nil
+		if ctx.Err() == nil {
+			return MigrationResult{}, temporal.NewNonRetryableApplicationError("planning the export: "+reason(err), activities.ErrExportInvalid, nil)
 		}
-		return MigrationResult{}, temporal.NewNonRetryableApplicationError("planning the export: "+reason(err), activities.ErrExportInvalid, nil)
+	} else {
+		if in.Continued == nil {
+			m.st.TotalPools, m.st.TotalRows = page.TotalPools, page.TotalRows
+		}
+		m.pending = page.Pools
+		m.showDetails(ctx)
+		m.runPools(ctx)
+		m.st.NextPool += len(page.Pools)
 	}
-	if in.Continued == nil {
-		m.st.TotalPools, m.st.TotalRows = page.TotalPools, page.TotalRows
+	for progress.ReceiveAsync(nil) { // reports of finished pools; none is lost that matters
 	}
-	m.pending = page.Pools
-
-	m.runPools(ctx)
-
-	m.st.NextPool += len(page.Pools)
 	if m.st.NextPool < m.st.TotalPools && ctx.Err() == nil {
 		next := in
 		st := m.st
 		next.Continued = &st
 		return MigrationResult{}, workflow.NewContinueAsNewError(ctx, MigrationWorkflowName, next)
 	}
-	res := MigrationResult{Status: m.status(ctx), Pools: m.st.Done, TotalPools: m.st.TotalPools, Totals: m.st.Totals}
-	return res, nil
+	res := m.result(ctx)
+	m.showDetails(ctx)
+	summary := fmt.Sprintf("every pool failed (%d of %d); the details list them", res.PoolCounts.Failed, res.TotalPools)
+	return outcome(res, res.Status, summary, ErrMigrationFailed)
 }
 
 type migration struct {
@@ -67,6 +85,29 @@ type migration struct {
 	st      MigrationState
 	pending []activities.PoolRef
 	running []RunningPool
+	final   Status // set once the migration has ended
+}
+
+func newMigration(in MigrationInput) *migration {
+	m := &migration{in: in}
+	if in.Continued != nil {
+		m.st = *in.Continued
+		if m.st.PoolCounts.Finished() == 0 && len(m.st.Done) > 0 {
+			m.adoptFirstReleaseState()
+		}
+	}
+	return m
+}
+
+// adoptFirstReleaseState turns the state a first-release run carried (every
+// pool's result) into counts and a bounded list.
+func (m *migration) adoptFirstReleaseState() {
+	done := m.st.Done
+	m.st.Done, m.st.RowsListed = nil, 0
+	for _, r := range done {
+		m.st.PoolCounts.count(r.Status)
+		m.keep(r)
+	}
 }
 
 func (m *migration) exportInput() activities.ExportInput {
@@ -84,8 +125,11 @@ func (m *migration) runPools(ctx workflow.Context) {
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 			WorkflowID:          childID,
 			WaitForCancellation: true, // a cancelled pool reports what R1 holds
+			StaticSummary:       fmt.Sprintf("%s · %d passphrases", pool.DisplayName, pool.Rows),
 		})
-		m.running = append(m.running, RunningPool{Key: pool.Key, WorkflowID: childID, Rows: pool.Rows})
+		m.running = append(m.running, RunningPool{Key: pool.Key, DisplayName: pool.DisplayName, WorkflowID: childID, Rows: pool.Rows})
+		m.st.RowsStarted += pool.Rows
+		m.showDetails(ctx)
 		f := workflow.ExecuteChildWorkflow(cctx, PoolWorkflowName, PoolInput{
 			ExportInput:           m.exportInput(),
 			Pool:                  pool,
@@ -96,15 +140,16 @@ func (m *migration) runPools(ctx workflow.Context) {
 		})
 		w.run(f, func(f workflow.Future) {
 			var res PoolResult
-			if err := f.Get(ctx, &res); err != nil {
+			if err := f.Get(ctx, &res); err != nil && !ResultFromError(err, &res) {
+				// The pool never ran its steps (refused input, terminated).
 				res = PoolResult{Key: pool.Key, DisplayName: pool.DisplayName, Status: StatusFailed, Error: reason(err),
 					Counts: Counts{Failed: pool.Rows, Skipped: pool.SkippedCount, Refused: pool.RefusedCount}}
 				if ctx.Err() != nil {
-					res.Status = StatusCanceled
+					res.Status, res.Counts.Failed, res.Counts.NotAttempted = StatusCanceled, 0, pool.Rows
 				}
 			}
 			res.WorkflowID = childID
-			m.finish(res)
+			m.finish(ctx, res)
 		})
 	}
 	w.drain()
@@ -116,64 +161,35 @@ func ChildWorkflowID(parentID, poolKey string) string {
 	return parentID + "/pool/" + poolKey
 }
 
-func (m *migration) finish(res PoolResult) {
-	m.running = slices.DeleteFunc(m.running, func(r RunningPool) bool { return r.Key == res.Key })
-	// The parent carries every pool's result across continue-as-new, so it
-	// names a bounded number of failed rows; each pool's own result has more.
-	listed := 0
-	for _, d := range m.st.Done {
-		listed += len(d.FailedRows)
-	}
-	keep := min(len(res.FailedRows), MaxListedRowsPerPoolInParent, max(MaxListedRowsInParent-listed, 0))
-	res.FailedRows = res.FailedRows[:keep]
-	m.st.Totals.add(res.Counts)
-	m.st.Done = append(m.st.Done, res)
-}
-
-func (m *migration) status(ctx workflow.Context) Status {
-	if ctx.Err() != nil {
-		return StatusCanceled
-	}
-	failed, completed := 0, 0
-	for _, p := range m.st.Done {
-		switch p.Status {
-		case StatusFailed:
-			failed++
-		case StatusCompleted:
-			completed++
+// onProgress takes a running pool's report.
+func (m *migration) onProgress(ctx workflow.Context, r PoolProgressReport) {
+	for i := range m.running {
+		if m.running[i].Key == r.Key {
+			m.running[i].Done, m.running[i].Confirmed = r.Done, r.Confirmed
+			m.showDetails(ctx)
+			return
 		}
 	}
-	switch {
-	case completed == len(m.st.Done):
-		return StatusCompleted
-	case failed == len(m.st.Done):
-		return StatusFailed
-	default:
-		return StatusPartial
-	}
 }
 
-func (m *migration) progress() (MigrationProgress, error) {
-	p := MigrationProgress{
-		Pools:       m.st.TotalPools,
-		Passphrases: m.st.TotalRows,
-		Finished:    m.st.Totals,
-		Running:     append([]RunningPool(nil), m.running...),
-		Window:      m.in.Window(),
-	}
-	p.PoolsRunning = len(m.running)
-	for _, d := range m.st.Done {
-		if d.Status == StatusFailed {
-			p.PoolsFailed++
-		} else {
-			p.PoolsDone++
-		}
-	}
-	p.PoolsPending = p.Pools - p.PoolsDone - p.PoolsFailed - p.PoolsRunning
-	return p, nil
-}
-
-func (m *migration) pools() (PoolsView, error) {
+// showDetails is the migration's line in the Temporal UI ("current details").
+func (m *migration) showDetails(ctx workflow.Context) {
 	p, _ := m.progress()
-	return PoolsView{Done: m.st.Done, Running: p.Running, Pending: p.PoolsPending}, nil
+	paused := "no"
+	text := fmt.Sprintf("%d/%d pools done · %d/%d passphrases · %d failed · paused: %s",
+		p.PoolsDone+p.PoolsFailed, p.Pools, m.rowsDone(), p.Passphrases, p.PoolsFailed, paused)
+	if p.Pools == 0 && m.final == "" {
+		text = "planning the export"
+	}
+	workflow.SetCurrentDetails(ctx, text)
+}
+
+// rowsDone is the passphrases handled: finished pools' and running pools' last reports.
+func (m *migration) rowsDone() int {
+	t := m.st.Totals
+	n := t.Migrated() + t.Failed + t.Conflicts
+	for _, r := range m.running {
+		n += r.Done
+	}
+	return n
 }

@@ -1,15 +1,17 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
-	"slices"
-	"strings"
+	"regexp"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/dpskmigrate/dpskmigrate/activities"
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
+	"github.com/dpskmigrate/dpskmigrate/runrecord"
 )
 
 // a is the typed nil through which workflows name activities.
@@ -28,105 +30,251 @@ type PoolInput struct {
 	Continued *PoolState `json:"continued,omitempty"`
 }
 
+var poolKeyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Normalize fills defaults and refuses what the pool workflow cannot run, as
+// MigrationInput.Normalize does for migrations: a pool workflow may be started
+// on its own from the Temporal UI.
+func (in PoolInput) Normalize() (PoolInput, error) {
+	if err := in.Export.Validate(); err != nil {
+		return in, err
+	}
+	p := in.Pool
+	switch {
+	case !poolKeyPattern.MatchString(p.Key):
+		return in, fmt.Errorf("pool.key %q: use the key the plan gives the pool (lower-case letters, digits and '-', at most 63)", clip(p.Key, 80))
+	case p.Rows < 0 || p.SkippedCount < 0 || p.RefusedCount < 0:
+		return in, errors.New("pool.rows, pool.skippedCount and pool.refusedCount must not be negative")
+	}
+	for _, n := range []struct{ field, value string }{{"pool.identityGroupName", p.IdentityGroupName}, {"pool.poolName", p.PoolName}} {
+		if n.value == "" || len(n.value) > cloudpath.MaxNameLength*4 {
+			return in, fmt.Errorf("%s must be a name of 1 to %d characters", n.field, cloudpath.MaxNameLength)
+		}
+	}
+	if in.PassphraseConcurrency == 0 {
+		in.PassphraseConcurrency = 1
+	}
+	if in.PassphraseConcurrency < 1 || in.PassphraseConcurrency > MaxPassphraseConcurrency {
+		return in, fmt.Errorf("passphraseConcurrency %d is out of range: use 1 to %d", in.PassphraseConcurrency, MaxPassphraseConcurrency)
+	}
+	if in.PassphrasesPerRun == 0 {
+		in.PassphrasesPerRun = DefaultPassphrasesPerRun
+	}
+	if in.PassphrasesPerRun < 1 || in.PassphrasesPerRun > MaxPassphrasesPerRun {
+		return in, fmt.Errorf("passphrasesPerRun %d is out of range: use 1 to %d (default %d)", in.PassphrasesPerRun, MaxPassphrasesPerRun, DefaultPassphrasesPerRun)
+	}
+	if in.ActivityTimeout != 0 && in.ActivityTimeout < 5*time.Second {
+		return in, fmt.Errorf("activityTimeout %s is too short: use at least 5s (default %s)", in.ActivityTimeout, DefaultActivityTimeout)
+	}
+	if len(in.PolicySetName) > 255 {
+		return in, fmt.Errorf("policySetName is %d characters long; R1 accepts at most 255", len(in.PolicySetName))
+	}
+	if c := in.Continued; c != nil && (c.Cursor < 0 || c.Cursor > p.Rows) {
+		return in, fmt.Errorf("continued.cursor %d is outside the pool's %d rows", c.Cursor, p.Rows)
+	}
+	return in, nil
+}
+
 // PoolState is what a pool workflow carries into its next run.
 type PoolState struct {
 	GroupID    string                 `json:"identityGroupId"`
 	PoolID     string                 `json:"poolId"`
-	Cursor     int                    `json:"cursor"` // rows before it are done
+	Cursor     int                    `json:"cursor"` // rows before it have been sent or decided
 	Counts     Counts                 `json:"counts"`
 	FailedRows []cloudpath.RowOutcome `json:"failedRows,omitempty"`
+	Record     runrecord.Pool         `json:"record,omitzero"`
+	// Pending are writes R1 accepted that reads do not show yet; they are
+	// confirmed by a later run when the pool continues as new.
+	Pending []PendingRow `json:"pending,omitempty"`
 }
 
-// Waits for R1's asynchronous work.
-const (
-	r1ActivityMaxWait = 5 * time.Minute // creating a group, a pool, attaching a policy set
-	confirmMaxWait    = 3 * time.Minute // passphrases R1 accepted but does not show yet
-)
+// PendingRow is a create or VLAN patch R1 accepted and reads do not show yet.
+type PendingRow struct {
+	activities.RowRef        // the row; for a patch, VLANID is the VLAN it had before
+	RequestID         string `json:"requestId,omitempty"` // "" when the answer was lost
+	Patch             bool   `json:"patch,omitempty"`     // a VLAN patch of an adopted row, else a create
+	// Since is when R1 accepted it (Unix seconds); Reads counts the reads that
+	// did not show it; Explained: its R1 activity has been read (once).
+	Since     int64  `json:"since"`
+	Reads     int    `json:"reads,omitempty"`
+	Explained bool   `json:"explained,omitempty"`
+	Duplicate string `json:"duplicate,omitempty"` // R1 refused it as "already exists": what R1 holds decides
+}
+
+// The pool workflow's error type when it fails (the details carry its PoolResult).
+const ErrPoolFailed = "PoolFailed"
 
 // PoolWorkflow migrates one Cloudpath pool: identity group, DPSK pool,
-// passphrases (read what R1 holds, create what is missing, reconcile), and the
+// passphrases (read what R1 holds, create what is missing, confirm), and the
 // policy set. It continues as new every PassphrasesPerRun rows so its history
 // stays bounded whatever the pool's size.
 func PoolWorkflow(ctx workflow.Context, in PoolInput) (PoolResult, error) {
-	p := &poolRun{in: in, st: PoolState{}, phase: "starting"}
-	if in.Continued != nil {
-		p.st = *in.Continued
+	if workflow.GetVersion(ctx, versionChange, workflow.DefaultVersion, versionV2) == workflow.DefaultVersion {
+		return poolWorkflowV1(ctx, in)
 	}
-	p.r1 = r1Context(ctx, in.ActivityTimeout)
+	in, err := in.Normalize()
+	if err != nil {
+		return PoolResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
+	}
+	if in.Plan.Now.IsZero() {
+		in.Plan.Now = workflow.Now(ctx).UTC() // a pool started on its own; the migration always sets it
+	}
+	p := newPoolRun(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, p.progress); err != nil {
 		return PoolResult{}, err
 	}
-
-	if p.st.GroupID == "" {
-		p.phase = "identity group"
-		if err := p.ensureGroup(ctx); err != nil {
-			return p.result(ctx, fmt.Errorf("identity group %q: %s", in.Pool.IdentityGroupName, err)), nil
-		}
-	}
-	if p.st.PoolID == "" {
-		p.phase = "DPSK pool"
-		if err := p.ensurePool(ctx); err != nil {
-			return p.result(ctx, fmt.Errorf("DPSK pool %q: %s", in.Pool.PoolName, err)), nil
-		}
-	}
-
-	p.phase = "passphrases"
-	runStart := p.st.Cursor
-	for p.st.Cursor < in.Pool.Rows && ctx.Err() == nil {
-		done := p.st.Cursor - runStart
-		if done >= in.PassphrasesPerRun || (done > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
-			next := in
-			st := p.st
-			next.Continued = &st
-			return PoolResult{}, workflow.NewContinueAsNewError(ctx, PoolWorkflowName, next)
-		}
-		end := min(p.st.Cursor+activities.MaxRowsPerRead, in.Pool.Rows, runStart+in.PassphrasesPerRun)
-		p.migrateRows(ctx, p.st.Cursor, end)
-		p.st.Cursor = end
-	}
-
-	if in.PolicySetName != "" && ctx.Err() == nil {
-		p.phase = "policy set"
-		if err := p.ensurePolicySet(ctx); err != nil {
-			return p.result(ctx, fmt.Errorf("policy set %q: %s", in.PolicySetName, err)), nil
-		}
-	}
-	return p.result(ctx, nil), nil
+	p.showDetails(ctx)
+	err = p.run(ctx)
+	return p.finish(ctx, err)
 }
 
 type poolRun struct {
-	in       PoolInput
-	st       PoolState
-	r1       workflow.Context
-	phase    string
-	policyID string
-	accepted int // creates R1 accepted in this batch, not yet confirmed
+	in        PoolInput
+	st        PoolState
+	r1        workflow.Context // R1 activity options
+	phase     string
+	parentID  string    // "" when started on its own
+	lastShown time.Time // of the last progress sent to the parent
+}
+
+func newPoolRun(ctx workflow.Context, in PoolInput) *poolRun {
+	p := &poolRun{in: in, phase: "starting"}
+	if in.Continued != nil {
+		p.st = *in.Continued
+	}
+	// A run continued from the first release carries ids but no record.
+	if p.st.Record.IdentityGroup.ID == "" {
+		p.st.Record.IdentityGroup.ID = p.st.GroupID
+	}
+	if p.st.Record.DPSKPool.ID == "" {
+		p.st.Record.DPSKPool.ID = p.st.PoolID
+	}
+	if parent := workflow.GetInfo(ctx).ParentWorkflowExecution; parent != nil {
+		p.parentID = parent.ID
+	}
+	p.r1 = r1Context(ctx, in.ActivityTimeout)
+	return p
+}
+
+// run takes the pool through its steps; a step that fails stops the pool.
+func (p *poolRun) run(ctx workflow.Context) error {
+	rec := &p.st.Record
+	if rec.IdentityGroup.ID == "" {
+		p.setPhase(ctx, "identity group")
+		if err := p.ensureGroup(ctx); err != nil {
+			return fmt.Errorf("identity group %q: %w", p.in.Pool.IdentityGroupName, err)
+		}
+	}
+	if rec.DPSKPool.ID == "" {
+		p.setPhase(ctx, "DPSK pool")
+		if err := p.ensurePool(ctx); err != nil {
+			return fmt.Errorf("DPSK pool %q: %w", p.in.Pool.PoolName, err)
+		}
+	}
+	p.setPhase(ctx, "passphrases")
+	if err := p.migrateRows(ctx); err != nil {
+		return err // continue-as-new, or cancelled
+	}
+	if p.in.PolicySetName != "" && ctx.Err() == nil {
+		p.setPhase(ctx, "policy set")
+		if err := p.ensurePolicySet(ctx); err != nil {
+			return fmt.Errorf("policy set %q: %w", p.in.PolicySetName, err)
+		}
+	}
+	return nil
+}
+
+func (p *poolRun) setPhase(ctx workflow.Context, phase string) {
+	p.phase = phase
+	p.showDetails(ctx)
 }
 
 func (p *poolRun) progress() (PoolProgress, error) {
-	c := p.countsWithPlan()
+	c := p.counts()
 	return PoolProgress{
-		Key: p.in.Pool.Key, Phase: p.phase, Rows: p.in.Pool.Rows,
-		Done:   c.Migrated() + c.Failed + p.accepted,
-		Counts: c, PoolID: p.st.PoolID, GroupID: p.st.GroupID,
-		Accepted: p.accepted,
+		Key: p.in.Pool.Key, DisplayName: p.in.Pool.DisplayName, Phase: p.phase, Rows: p.in.Pool.Rows,
+		Done:   c.Migrated() + c.Failed + c.Conflicts + len(p.st.Pending),
+		Counts: c, PoolID: p.st.Record.DPSKPool.ID, GroupID: p.st.Record.IdentityGroup.ID,
+		Accepted: len(p.st.Pending),
 	}, nil
 }
 
-func (p *poolRun) countsWithPlan() Counts {
+// counts derives the pool's counts from its record (plus what a run of the
+// first release carried, which kept counts only).
+func (p *poolRun) counts() Counts {
 	c := p.st.Counts
+	r := p.st.Record.Rows
+	c.Created += r.Created.Len()
+	c.Adopted += r.Adopted.Len()
+	c.Patched += r.PatchedCount()
+	c.Conflicts += r.Conflict.Len()
+	c.Failed += r.FailedCount() + r.Unconfirmed.Len()
 	c.Skipped = p.in.Pool.SkippedCount
 	c.Refused = p.in.Pool.RefusedCount
 	return c
 }
 
+// fail records a row R1 did not take.
+func (p *poolRun) fail(ref activities.RowRef, why string) {
+	p.st.Record.Rows.Fail(ref.Row, why)
+	p.listRow(ref, why)
+}
+
+// conflict records a row whose username R1 holds with another passphrase.
+func (p *poolRun) conflict(ref activities.RowRef) {
+	p.st.Record.Rows.Conflict.Add(ref.Row)
+	p.listRow(ref, activities.ConflictReason)
+}
+
+func (p *poolRun) listRow(ref activities.RowRef, why string) {
+	if len(p.st.FailedRows) < MaxListedRowsPerPool {
+		p.st.FailedRows = append(p.st.FailedRows, cloudpath.RowOutcome{Index: ref.Index, Username: ref.Username, Reason: why})
+	}
+}
+
+// unhandled lists the rows the run has not decided: not sent, or sent by a
+// chunk a cancellation or a failed step cut short.
+func (p *poolRun) unhandled() []int {
+	var rows []int
+	for row := p.st.Cursor; row < p.in.Pool.Rows; row++ {
+		if !p.st.Record.Rows.Handled(row) && !p.isPending(row) {
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+func (p *poolRun) isPending(row int) bool {
+	for _, r := range p.st.Pending {
+		if r.Row == row {
+			return true
+		}
+	}
+	return false
+}
+
+// result is the pool's outcome so far; failure is why a step stopped it.
 func (p *poolRun) result(ctx workflow.Context, failure error) PoolResult {
-	c := p.countsWithPlan()
+	if failure != nil && ctx.Err() == nil {
+		// Rows the stopped pool never sent fail for the pool's reason, so the
+		// counts add up to the export and the report can say why.
+		for _, row := range p.unhandled() {
+			p.st.Record.Rows.Fail(row, failure.Error())
+		}
+	}
+	rec := p.st.Record
+	c := p.counts()
+	if ctx.Err() != nil {
+		c.NotAttempted = len(p.unhandled())
+	}
 	res := PoolResult{
 		Key: p.in.Pool.Key, DisplayName: p.in.Pool.DisplayName,
 		WorkflowID:      workflow.GetInfo(ctx).WorkflowExecution.ID,
-		IdentityGroupID: p.st.GroupID, PoolID: p.st.PoolID, PolicySetID: p.policyID,
-		Counts: c,
+		IdentityGroupID: rec.IdentityGroup.ID, PoolID: rec.DPSKPool.ID,
+		Counts: c, Record: &rec,
+	}
+	if rec.PolicySet != nil {
+		res.PolicySetID = rec.PolicySet.ID
 	}
 	res.FailedRows = append(res.FailedRows, p.st.FailedRows...)
 	for _, r := range p.in.Pool.Refused {
@@ -135,374 +283,58 @@ func (p *poolRun) result(ctx workflow.Context, failure error) PoolResult {
 		}
 		res.FailedRows = append(res.FailedRows, r)
 	}
+	notMigrated := c.Failed + c.Conflicts
 	switch {
 	case ctx.Err() != nil:
 		res.Status = StatusCanceled
-	case failure != nil && c.Migrated() == 0:
+	case p.in.Pool.Rows > 0 && c.Migrated() == 0 && (failure != nil || notMigrated > 0):
 		res.Status = StatusFailed
-	case p.in.Pool.Rows > 0 && c.Migrated() == 0 && c.Failed > 0:
+	case p.in.Pool.Rows == 0 && failure != nil:
 		res.Status = StatusFailed
-	case failure != nil || c.Failed > 0 || c.Refused > 0:
+	case failure != nil || notMigrated > 0 || c.Refused > 0:
 		res.Status = StatusPartial
 	default:
 		res.Status = StatusCompleted
 	}
-	if failure != nil {
+	if failure != nil && ctx.Err() == nil {
 		res.Error = failure.Error()
-		if res.Status != StatusCanceled && c.Migrated()+c.Failed < p.in.Pool.Rows {
-			// Rows never attempted count as failed, so the totals add up.
-			res.Counts.Failed += p.in.Pool.Rows - c.Migrated() - c.Failed
-		}
 	}
 	return res
 }
 
-func (p *poolRun) fail(ref activities.RowRef, why string) {
-	p.st.Counts.Failed++
-	if len(p.st.FailedRows) < MaxListedRowsPerPool {
-		p.st.FailedRows = append(p.st.FailedRows, cloudpath.RowOutcome{Index: ref.Index, Username: ref.Username, Reason: why})
+// finish turns the outcome into what Temporal shows: a failed pool fails and
+// a cancelled one ends as cancelled, each with its PoolResult as the failure's
+// details; a pool that migrated rows completes (PARTIAL included).
+func (p *poolRun) finish(ctx workflow.Context, err error) (PoolResult, error) {
+	var can *workflow.ContinueAsNewError
+	if errors.As(err, &can) {
+		return PoolResult{}, err
 	}
+	if temporal.IsCanceledError(err) {
+		err = nil // the cancellation is the outcome, not a step's failure
+	}
+	res := p.result(ctx, err)
+	p.phase = "done"
+	p.showDetails(ctx)
+	return outcome(res, res.Status, fmt.Sprintf("pool %s: %s", res.DisplayName, res.Error), ErrPoolFailed)
 }
 
-func (p *poolRun) rowsInput(rows []int) activities.RowsInput {
-	return activities.RowsInput{ExportInput: p.in.ExportInput, PoolKey: p.in.Pool.Key, PoolID: p.st.PoolID, Rows: rows}
+// showDetails is the pool's line in the Temporal UI ("current details").
+func (p *poolRun) showDetails(ctx workflow.Context) {
+	c := p.counts()
+	text := fmt.Sprintf("%s · passphrases %d/%d · %s", p.in.Pool.DisplayName, c.Migrated(), p.in.Pool.Rows, p.phase)
+	if n := len(p.st.Pending); n > 0 {
+		text += fmt.Sprintf(" · %d accepted, awaiting R1", n)
+	}
+	if bad := c.Failed + c.Conflicts; bad > 0 {
+		text += fmt.Sprintf(" · %d failed", bad)
+	}
+	workflow.SetCurrentDetails(ctx, text)
 }
 
-func (p *poolRun) rowInput(row int) activities.RowInput {
-	return activities.RowInput{ExportInput: p.in.ExportInput, PoolKey: p.in.Pool.Key, PoolID: p.st.PoolID, Row: row}
-}
-
-// migrateRows brings rows [from, to) into R1: one query for what R1 already
-// holds, one create or VLAN patch per row that needs it (bounded in flight),
-// then one query to confirm what was created.
-func (p *poolRun) migrateRows(ctx workflow.Context, from, to int) {
-	rows := make([]int, 0, to-from)
-	for i := from; i < to; i++ {
-		rows = append(rows, i)
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	var held activities.RowsResult
-	if err := workflow.ExecuteActivity(p.r1, a.ReadRows, p.rowsInput(rows)).Get(ctx, &held); err != nil {
-		// Unknown state: nothing is created blind. A re-run picks these rows up.
-		for _, r := range rows {
-			p.fail(activities.RowRef{Row: r, Index: -1, Username: fmt.Sprintf("(row %d)", r)}, "could not read the pool: "+reason(err))
-		}
-		return
-	}
-	p.st.Counts.Adopted += len(held.Same)
-	for _, c := range held.Conflicts {
-		p.fail(c, activities.ConflictReason)
-	}
-
-	submitted := map[int]string{} // row → R1 requestId of its create
-	byRow := map[int]activities.RowRef{}
-	window := newWindow(ctx, p.in.PassphraseConcurrency)
-	for _, fix := range held.VLANFix {
-		if ctx.Err() != nil {
-			break
-		}
-		in := activities.PatchVLANInput{RowInput: p.rowInput(fix.Row), PassphraseID: fix.PassphraseID}
-		window.run(workflow.ExecuteActivity(p.r1, a.PatchPassphraseVLAN, in), func(f workflow.Future) {
-			if err := f.Get(ctx, nil); err != nil {
-				p.fail(fix, "VLAN patch: "+reason(err))
-				return
-			}
-			p.st.Counts.Patched++
-		})
-	}
-	for _, ref := range held.Absent {
-		if ctx.Err() != nil {
-			break
-		}
-		byRow[ref.Row] = ref
-		window.run(workflow.ExecuteActivity(p.r1, a.CreatePassphrase, p.rowInput(ref.Row)), func(f workflow.Future) {
-			var acc activities.Accepted
-			err := f.Get(ctx, &acc)
-			switch {
-			case err != nil && ctx.Err() != nil:
-				submitted[ref.Row] = "" // may or may not have landed: the reconcile tells
-			case err != nil:
-				p.fail(ref, reason(err))
-			case acc.Existing:
-				p.st.Counts.Created++ // an earlier attempt of ours landed
-			default:
-				submitted[ref.Row] = acc.RequestID
-				p.accepted++
-			}
-		})
-	}
-	window.drain()
-	p.confirm(ctx, submitted, byRow)
-	p.accepted = 0
-}
-
-// confirm reconciles created rows with what R1 holds. Rows R1 does not show
-// yet are explained by their R1 activity: failed (with R1's reason), or still
-// pending, in which case they are read again after a timer, within a bound.
-func (p *poolRun) confirm(ctx workflow.Context, submitted map[int]string, byRow map[int]activities.RowRef) {
-	if ctx.Err() != nil {
-		// Cancelled: one last read, on a context that outlives the cancellation,
-		// so the counts say what R1 really holds.
-		dctx, _ := workflow.NewDisconnectedContext(ctx)
-		p.readBack(dctx, r1Context(dctx, p.in.ActivityTimeout), submitted, byRow)
-		return
-	}
-	deadline := workflow.Now(ctx).Add(confirmMaxWait)
-	delay := time.Second
-	for len(submitted) > 0 {
-		pending := p.readBack(ctx, p.r1, submitted, byRow)
-		if len(pending) == 0 || ctx.Err() != nil {
-			return
-		}
-		// Ask R1 why each missing row is missing.
-		window := newWindow(ctx, p.in.PassphraseConcurrency)
-		for _, row := range pending {
-			reqID := submitted[row]
-			if reqID == "" {
-				continue
-			}
-			in := activities.R1ActivityInput{RequestID: reqID, Row: ptr(p.rowInput(row))}
-			window.run(workflow.ExecuteActivity(p.r1, a.GetR1Activity, in), func(f workflow.Future) {
-				var st activities.R1ActivityStatus
-				if err := f.Get(ctx, &st); err == nil && st.Failed {
-					p.fail(byRow[row], "R1 refused the passphrase: "+st.Message)
-					delete(submitted, row)
-				}
-			})
-		}
-		window.drain()
-		if len(submitted) == 0 {
-			return
-		}
-		if !workflow.Now(ctx).Before(deadline) {
-			for row, reqID := range sortedMap(submitted) {
-				p.fail(byRow[row], fmt.Sprintf("R1 accepted the passphrase (request %s) but did not show it within %s", reqID, confirmMaxWait))
-			}
-			return
-		}
-		_ = workflow.Sleep(ctx, delay)
-		delay = min(delay*2, 30*time.Second)
-	}
-}
-
-// readBack reads the submitted rows in pages of one query each, counts those
-// R1 holds as created and returns the rows it does not hold.
-func (p *poolRun) readBack(ctx, r1 workflow.Context, submitted map[int]string, byRow map[int]activities.RowRef) []int {
-	rows := make([]int, 0, len(submitted))
-	for r := range submitted {
-		rows = append(rows, r)
-	}
-	slices.Sort(rows)
-	var pending []int
-	for chunk := range slices.Chunk(rows, activities.MaxRowsPerRead) {
-		var held activities.RowsResult
-		if err := workflow.ExecuteActivity(r1, a.ReadRows, p.rowsInput(chunk)).Get(ctx, &held); err != nil {
-			for _, r := range chunk {
-				p.fail(byRow[r], "could not confirm: "+reason(err))
-				delete(submitted, r)
-			}
-			continue
-		}
-		for _, r := range held.Same {
-			p.st.Counts.Created++
-			delete(submitted, r)
-		}
-		for _, ref := range held.VLANFix {
-			p.fail(ref, "R1 holds the passphrase with another VLAN")
-			delete(submitted, ref.Row)
-		}
-		for _, ref := range held.Conflicts {
-			p.fail(ref, activities.ConflictReason)
-			delete(submitted, ref.Row)
-		}
-		for _, ref := range held.Absent {
-			if submitted[ref.Row] == "" {
-				delete(submitted, ref.Row) // cancelled before R1 saw it
-				continue
-			}
-			pending = append(pending, ref.Row)
-		}
-	}
-	return pending
-}
-
-// sortedMap iterates a map in key order: workflow code must be deterministic.
-func sortedMap(m map[int]string) func(func(int, string) bool) {
-	return func(yield func(int, string) bool) {
-		keys := make([]int, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !yield(k, m[k]) {
-				return
-			}
-		}
-	}
-}
-
-// ensureGroup adopts the identity group named in the plan or creates it.
-func (p *poolRun) ensureGroup(ctx workflow.Context) error {
-	name := p.in.Pool.IdentityGroupName
-	found, err := p.find(ctx, a.FindIdentityGroup, name, 0)
-	if err != nil || found.Found {
-		p.st.GroupID = found.ID
-		return err
-	}
-	var acc activities.Accepted
-	err = workflow.ExecuteActivity(p.r1, a.CreateIdentityGroup, activities.CreateGroupInput{Name: name, Description: p.in.Pool.IdentityGroupDescription}).Get(ctx, &acc)
-	if errorType(err) == activities.ErrConflict {
-		// Created meanwhile by someone else (another migration of the same export).
-		found, err = p.find(ctx, a.FindIdentityGroup, name, 0)
-		if err == nil && !found.Found {
-			err = fmt.Errorf("R1 says the name is taken but no group of that name is visible")
-		}
-		p.st.GroupID = found.ID
-		return err
-	}
-	if err != nil {
-		return fmt.Errorf("%s", reason(err))
-	}
-	if !acc.Existing {
-		if err := p.waitR1(ctx, acc.RequestID); err != nil {
-			return err
-		}
-	}
-	p.st.GroupID = acc.ID
-	return nil
-}
-
-// ensurePool adopts the DPSK pool named in the plan (lowering its minimum
-// passphrase length if needed) or creates it under the identity group.
-func (p *poolRun) ensurePool(ctx workflow.Context) error {
-	name, want := p.in.Pool.PoolName, p.in.Pool.Settings.PassphraseLength
-	found, err := p.find(ctx, a.FindPool, name, 1)
-	if err != nil {
-		return err
-	}
-	if !found.Found {
-		var acc activities.Accepted
-		err := workflow.ExecuteActivity(p.r1, a.CreatePool, activities.CreatePoolInput{
-			IdentityGroupID: p.st.GroupID, Name: name, Description: p.in.Pool.PoolDescription, Settings: p.in.Pool.Settings,
-		}).Get(ctx, &acc)
-		if err != nil {
-			return fmt.Errorf("%s", reason(err))
-		}
-		var werr error
-		if !acc.Existing {
-			if werr = p.waitR1(ctx, acc.RequestID); werr == nil {
-				p.st.PoolID = acc.ID
-				return nil
-			}
-			if !strings.Contains(strings.ToLower(werr.Error()), "unique") {
-				return werr
-			}
-		}
-		// A retried create found the pool, or R1 refused a duplicate name
-		// because someone created it meanwhile: adopt it after the checks below.
-		if found, err = p.find(ctx, a.FindPool, name, 1); err != nil {
-			return err
-		}
-		if !found.Found {
-			return fmt.Errorf("R1 reports the pool exists but does not show it (%v)", werr)
-		}
-	}
-	if !sameID(found.IdentityGroupID, p.st.GroupID) {
-		return fmt.Errorf("a DPSK pool of this name already exists in another identity group (%s); choose other names (name prefix/suffix) or remove it in R1", found.IdentityGroupID)
-	}
-	p.st.PoolID = found.ID
-	if found.PassphraseLength > want {
-		var acc activities.Accepted
-		if err := workflow.ExecuteActivity(p.r1, a.PatchPoolLength, activities.PatchPoolLengthInput{PoolID: found.ID, PassphraseLength: want}).Get(ctx, &acc); err != nil {
-			return fmt.Errorf("lowering the minimum passphrase length to %d: %s", want, reason(err))
-		}
-		return p.waitR1(ctx, acc.RequestID)
-	}
-	return nil
-}
-
-// ensurePolicySet finds or creates the named policy set and attaches it to the pool.
-func (p *poolRun) ensurePolicySet(ctx workflow.Context) error {
-	name := p.in.PolicySetName
-	found, err := p.find(ctx, a.FindPolicySet, name, 0)
-	if err != nil {
-		return err
-	}
-	id := found.ID
-	if !found.Found {
-		var acc activities.Accepted
-		err := workflow.ExecuteActivity(p.r1, a.CreatePolicySet, activities.PolicySetInput{Name: name, Description: "Created by dpskmigrate"}).Get(ctx, &acc)
-		if errorType(err) == activities.ErrConflict {
-			// Another pool of the same migration created it first.
-			if found, err = p.find(ctx, a.FindPolicySet, name, 0); err == nil && !found.Found {
-				err = fmt.Errorf("R1 says the name is taken but no policy set of that name is visible")
-			}
-			acc.ID = found.ID
-		}
-		if err != nil {
-			return fmt.Errorf("%s", reason(err))
-		}
-		id = acc.ID
-	}
-	var acc activities.Accepted
-	if err := workflow.ExecuteActivity(p.r1, a.AttachPolicySet, activities.AttachPolicySetInput{PoolID: p.st.PoolID, PolicySetID: id}).Get(ctx, &acc); err != nil {
-		return fmt.Errorf("attaching to the pool: %s", reason(err))
-	}
-	if err := p.waitR1(ctx, acc.RequestID); err != nil {
-		return err
-	}
-	p.policyID = id
-	return nil
-}
-
-// find pages through R1, one activity per page, until the name is found.
-func (p *poolRun) find(ctx workflow.Context, fn any, name string, firstPage int) (activities.FindResult, error) {
-	const maxPages = 200
-	for page := firstPage; page < firstPage+maxPages; page++ {
-		var res activities.FindResult
-		if err := workflow.ExecuteActivity(p.r1, fn, activities.FindInput{Name: name, Page: page}).Get(ctx, &res); err != nil {
-			return res, fmt.Errorf("looking it up: %s", reason(err))
-		}
-		if res.Found || res.Last {
-			return res, nil
-		}
-	}
-	return activities.FindResult{}, fmt.Errorf("looked through %d pages without an end", maxPages)
-}
-
-// waitR1 waits for an R1 async activity with workflow timers between single
-// reads, so the wait holds no worker slot and each read is one R1 call.
-func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
-	if requestID == "" {
-		return nil // R1 answered synchronously
-	}
-	deadline := workflow.Now(ctx).Add(r1ActivityMaxWait)
-	// R1 rarely shows an activity within the first second; reading it sooner
-	// only spends budget.
-	for i := 0; ; i++ {
-		// One second, then 1, 2, 4, 8 and 10 s between reads.
-		if err := workflow.Sleep(ctx, min(time.Second<<min(max(i-1, 0), 4), 10*time.Second)); err != nil {
-			return err
-		}
-		var st activities.R1ActivityStatus
-		if err := workflow.ExecuteActivity(p.r1, a.GetR1Activity, activities.R1ActivityInput{RequestID: requestID}).Get(ctx, &st); err != nil {
-			return fmt.Errorf("reading R1 activity %s: %s", requestID, reason(err))
-		}
-		switch {
-		case st.Failed:
-			return fmt.Errorf("R1 refused it: %s", st.Message)
-		case st.Succeeded:
-			return nil
-		}
-		if !workflow.Now(ctx).Before(deadline) {
-			return fmt.Errorf("R1 activity %s has not finished after %s (last status %q)", requestID, r1ActivityMaxWait, st.Status)
-		}
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-// sameID compares R1 ids, which R1 returns with and without dashes.
-func sameID(x, y string) bool {
-	return strings.EqualFold(strings.ReplaceAll(x, "-", ""), strings.ReplaceAll(y, "-", ""))
+	return s[:n] + "…"
 }

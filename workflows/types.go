@@ -6,6 +6,7 @@ import (
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/runrecord"
 )
 
 // TaskQueue is the default task queue of the workflows and the plan activity
@@ -37,6 +38,7 @@ const (
 	MaxListedRowsPerPool         = 200 // failed/refused rows named in a pool result
 	MaxListedRowsPerPoolInParent = 50  // ... and in the migration result
 	MaxListedRowsInParent        = 2000
+	MaxPoolsInResult             = 200 // pools a migration result names; the rest are counted
 )
 
 // Status of a pool or of a whole migration.
@@ -124,7 +126,8 @@ func (in MigrationInput) Window() int {
 	return in.MaxConcurrent
 }
 
-// PoolResult is what a pool's migration did.
+// PoolResult is what a pool's migration did. The pool workflow's own result
+// carries its Record; the migration's result lists pools without it.
 type PoolResult struct {
 	Key             string                 `json:"key"`
 	DisplayName     string                 `json:"displayName"`
@@ -134,18 +137,22 @@ type PoolResult struct {
 	PoolID          string                 `json:"poolId,omitempty"`
 	PolicySetID     string                 `json:"policySetId,omitempty"`
 	Counts          Counts                 `json:"counts"`
-	FailedRows      []cloudpath.RowOutcome `json:"failedRows,omitempty"` // failed and refused rows, capped
-	Error           string                 `json:"error,omitempty"`      // why the pool itself failed
+	FailedRows      []cloudpath.RowOutcome `json:"failedRows,omitempty"` // failed, conflicting and refused rows, capped
+	Error           string                 `json:"error,omitempty"`      // why the pool itself failed or is partial
+	Record          *runrecord.Pool        `json:"record,omitempty"`     // what the run created or changed
 }
 
-// Counts of passphrase outcomes.
+// Counts of row outcomes. They add up to the pool's rows in the export:
+// Created+Adopted+Patched+Skipped+Refused+Conflicts+Failed+NotAttempted.
 type Counts struct {
-	Created int `json:"created"` // new in R1, confirmed
-	Adopted int `json:"adopted"` // already in R1 with the same passphrase
-	Patched int `json:"patched"` // adopted, VLAN corrected
-	Skipped int `json:"skipped"` // by the plan's policies (expired, inactive, duplicates)
-	Refused int `json:"refused"` // rows R1 cannot take
-	Failed  int `json:"failed"`  // R1 refused or did not confirm
+	Created      int `json:"created"`                // new in R1, confirmed
+	Adopted      int `json:"adopted"`                // already in R1 with the same passphrase
+	Patched      int `json:"patched"`                // adopted, VLAN corrected
+	Skipped      int `json:"skipped"`                // by the plan's policies (expired, inactive, duplicates)
+	Refused      int `json:"refused"`                // rows R1 cannot take
+	Conflicts    int `json:"conflicts"`              // R1 holds the username with another passphrase
+	Failed       int `json:"failed"`                 // R1 refused or did not confirm
+	NotAttempted int `json:"notAttempted,omitempty"` // cancelled before the row was sent
 }
 
 func (c *Counts) add(o Counts) {
@@ -154,18 +161,54 @@ func (c *Counts) add(o Counts) {
 	c.Patched += o.Patched
 	c.Skipped += o.Skipped
 	c.Refused += o.Refused
+	c.Conflicts += o.Conflicts
 	c.Failed += o.Failed
+	c.NotAttempted += o.NotAttempted
 }
 
 // Migrated is the number of rows that are in R1 as the export has them.
 func (c Counts) Migrated() int { return c.Created + c.Adopted + c.Patched }
 
-// MigrationResult is the outcome of a migration.
+// Rows is the number of rows the counts cover.
+func (c Counts) Rows() int {
+	return c.Migrated() + c.Skipped + c.Refused + c.Conflicts + c.Failed + c.NotAttempted
+}
+
+// PoolCounts counts pools by outcome.
+type PoolCounts struct {
+	Completed  int `json:"completed"`
+	Partial    int `json:"partial"`
+	Failed     int `json:"failed"`
+	Canceled   int `json:"canceled"`
+	NotStarted int `json:"notStarted,omitempty"` // cancelled before their turn
+}
+
+func (p *PoolCounts) count(s Status) {
+	switch s {
+	case StatusCompleted:
+		p.Completed++
+	case StatusPartial:
+		p.Partial++
+	case StatusFailed:
+		p.Failed++
+	case StatusCanceled:
+		p.Canceled++
+	}
+}
+
+// Finished is the number of pools whose workflow ended.
+func (p PoolCounts) Finished() int { return p.Completed + p.Partial + p.Failed + p.Canceled }
+
+// MigrationResult is the outcome of a migration. It names at most
+// MaxPoolsInResult pools (failed and partial ones first); every pool's full
+// result stays in its own workflow (`<id>/pool/<key>`).
 type MigrationResult struct {
-	Status     Status       `json:"status"`
-	Pools      []PoolResult `json:"pools"`      // every pool that ran
-	TotalPools int          `json:"totalPools"` // pools in the plan: more than len(Pools) after a cancellation
-	Totals     Counts       `json:"totals"`
+	Status       Status       `json:"status"`
+	Pools        []PoolResult `json:"pools"`
+	PoolsOmitted int          `json:"poolsOmitted,omitempty"` // finished pools not listed in Pools
+	TotalPools   int          `json:"totalPools"`             // pools in the plan
+	PoolCounts   PoolCounts   `json:"poolCounts"`
+	Totals       Counts       `json:"totals"`
 }
 
 // MigrationProgress answers the parent's progress query.
@@ -173,7 +216,7 @@ type MigrationProgress struct {
 	Pools        int           `json:"pools"`
 	PoolsPending int           `json:"poolsPending"`
 	PoolsRunning int           `json:"poolsRunning"`
-	PoolsDone    int           `json:"poolsDone"`
+	PoolsDone    int           `json:"poolsDone"` // finished and not failed
 	PoolsFailed  int           `json:"poolsFailed"`
 	Passphrases  int           `json:"passphrases"` // rows to migrate across all pools
 	Finished     Counts        `json:"finished"`    // counts of finished pools
@@ -184,35 +227,47 @@ type MigrationProgress struct {
 
 // RunningPool names a pool whose child workflow is running.
 type RunningPool struct {
-	Key        string `json:"key"`
-	WorkflowID string `json:"workflowId"`
-	Rows       int    `json:"rows"`
+	Key         string `json:"key"`
+	DisplayName string `json:"displayName,omitempty"`
+	WorkflowID  string `json:"workflowId"`
+	Rows        int    `json:"rows"`
+	// Done and Confirmed are the pool's last reported progress: rows handled
+	// (outcome known or accepted by R1), and of those, confirmed in R1.
+	Done      int `json:"done,omitempty"`
+	Confirmed int `json:"confirmed,omitempty"`
 }
 
 // PoolProgress answers a pool workflow's progress query.
 type PoolProgress struct {
-	Key      string `json:"key"`
-	Phase    string `json:"phase"`
-	Rows     int    `json:"rows"`
-	Done     int    `json:"done"`     // rows handled: outcome known, or accepted by R1 and awaiting confirmation
-	Accepted int    `json:"accepted"` // of Done: accepted by R1, not yet confirmed
-	Counts   Counts `json:"counts"`
-	PoolID   string `json:"poolId,omitempty"`
-	GroupID  string `json:"identityGroupId,omitempty"`
+	Key         string `json:"key"`
+	DisplayName string `json:"displayName,omitempty"`
+	Phase       string `json:"phase"`
+	Rows        int    `json:"rows"`
+	Done        int    `json:"done"`     // rows handled: outcome known, or accepted by R1 and awaiting confirmation
+	Accepted    int    `json:"accepted"` // of Done: accepted by R1, not yet confirmed
+	Counts      Counts `json:"counts"`
+	PoolID      string `json:"poolId,omitempty"`
+	GroupID     string `json:"identityGroupId,omitempty"`
 }
 
-// MigrationState is what the parent carries into its next run.
+// MigrationState is what the parent carries into its next run: aggregates and
+// a bounded list, never one entry per pool.
 type MigrationState struct {
-	NextPool   int          `json:"nextPool"`
-	TotalPools int          `json:"totalPools"`
-	TotalRows  int          `json:"totalRows"`
-	Done       []PoolResult `json:"done"`
-	Totals     Counts       `json:"totals"`
+	NextPool    int          `json:"nextPool"`
+	TotalPools  int          `json:"totalPools"`
+	TotalRows   int          `json:"totalRows"`
+	Done        []PoolResult `json:"done"` // the pools the result will name (at most MaxPoolsInResult)
+	Omitted     int          `json:"omitted,omitempty"`
+	PoolCounts  PoolCounts   `json:"poolCounts"`
+	Totals      Counts       `json:"totals"`
+	RowsListed  int          `json:"rowsListed,omitempty"`  // failed rows named across Done
+	RowsStarted int          `json:"rowsStarted,omitempty"` // rows of the pools started so far
 }
 
 // PoolsView answers the parent's pools query: each pool's state so far.
 type PoolsView struct {
 	Done    []PoolResult  `json:"done"`
+	Omitted int           `json:"omitted,omitempty"`
 	Running []RunningPool `json:"running"`
 	Pending int           `json:"pending"`
 }

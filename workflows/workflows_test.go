@@ -158,14 +158,38 @@ func TestMigrationAggregatesPoolOutcomes(t *testing.T) {
 			stub := &poolStub{result: tc.result}
 			env.OnWorkflow(PoolWorkflowName, mock.Anything, mock.Anything).Return(stub.run)
 			env.ExecuteWorkflow(MigrationWorkflowName, MigrationInput{Export: testRef, ParallelExecution: true})
-			require.NoError(t, env.GetWorkflowError())
-			var res MigrationResult
-			require.NoError(t, env.GetWorkflowResult(&res))
+			res := migrationResult(t, env)
 			require.Equal(t, tc.want, res.Status)
 			require.Len(t, res.Pools, 3, "every pool is reported")
 			require.Equal(t, 12, res.Totals.Migrated()+res.Totals.Failed)
 		})
 	}
+}
+
+// migrationResult is the migration's result, read from its failure's details
+// when it failed or was cancelled (the Temporal status follows the outcome).
+func migrationResult(t *testing.T, env *testsuite.TestWorkflowEnvironment) MigrationResult {
+	t.Helper()
+	require.True(t, env.IsWorkflowCompleted())
+	var res MigrationResult
+	if err := env.GetWorkflowError(); err != nil {
+		require.True(t, ResultFromError(err, &res), "the failure carries the result: %v", err)
+		switch res.Status {
+		case StatusFailed:
+			var app *temporal.ApplicationError
+			require.True(t, errors.As(err, &app))
+			require.Equal(t, ErrMigrationFailed, app.Type())
+		case StatusCanceled:
+			var can *temporal.CanceledError
+			require.True(t, errors.As(err, &can))
+		default:
+			t.Fatalf("a %s migration ended with an error: %v", res.Status, err)
+		}
+		return res
+	}
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Contains(t, []Status{StatusCompleted, StatusPartial}, res.Status)
+	return res
 }
 
 func TestMigrationRefusesOutOfRangeOptionsBeforeAnythingRuns(t *testing.T) {
@@ -225,15 +249,47 @@ func TestCancellingAMigrationReachesRunningPools(t *testing.T) {
 	planReturns(env, pools(6, 2))
 	env.RegisterDelayedCallback(env.CancelWorkflow, 30*time.Second)
 	env.ExecuteWorkflow(MigrationWorkflowName, MigrationInput{Export: testRef, ParallelExecution: true, MaxConcurrent: 2})
-	require.True(t, env.IsWorkflowCompleted())
-	var res MigrationResult
-	require.NoError(t, env.GetWorkflowResult(&res))
+	res := migrationResult(t, env)
 	require.Equal(t, StatusCanceled, res.Status)
 	require.Len(t, res.Pools, 2, "only the running pools report, as cancelled")
 	for _, p := range res.Pools {
 		require.Equal(t, StatusCanceled, p.Status)
 	}
 	require.Len(t, stub.order, 2, "no pool starts after the cancellation")
+	require.Equal(t, 4, res.PoolCounts.NotStarted)
+	require.Equal(t, 8, res.Totals.NotAttempted, "the rows of pools never started")
+}
+
+func TestMigrationStateStaysBoundedForThousandsOfPools(t *testing.T) {
+	const n = 5000
+	env := newEnv(t)
+	env.SetTestTimeout(5 * time.Minute)
+	planReturns(env, pools(n, 1))
+	env.OnWorkflow(PoolWorkflowName, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in PoolInput) (PoolResult, error) {
+		res := PoolResult{Key: in.Pool.Key, DisplayName: in.Pool.DisplayName, Status: StatusCompleted, Counts: Counts{Created: 1}}
+		if in.Pool.Key[len(in.Pool.Key)-1] == '7' { // every tenth pool fails a row
+			res.Status, res.Counts = StatusPartial, Counts{Failed: 1}
+			res.FailedRows = []cloudpath.RowOutcome{{Index: 0, Username: "user-" + in.Pool.Key, Reason: strings.Repeat("R1 refused it. ", 10)}}
+		}
+		return res, nil
+	})
+	env.ExecuteWorkflow(MigrationWorkflowName, MigrationInput{Export: testRef, ParallelExecution: true, MaxConcurrent: 20, PoolsPerRun: 1000})
+	var can *workflow.ContinueAsNewError
+	require.True(t, errors.As(env.GetWorkflowError(), &can), "a run stops after PoolsPerRun pools")
+	size := 0
+	for _, p := range can.Input.Payloads {
+		size += len(p.Data)
+	}
+	var next MigrationInput
+	require.NoError(t, converterFrom(can, &next))
+	require.Less(t, size, 512<<10, "the state carried into the next run")
+	require.LessOrEqual(t, len(next.Continued.Done), MaxPoolsInResult)
+	require.Equal(t, 1000, next.Continued.PoolCounts.Finished())
+	require.Equal(t, 100, next.Continued.PoolCounts.Partial)
+	for _, p := range next.Continued.Done {
+		require.Nil(t, p.Record)
+	}
+	t.Logf("state after 1000 of %d pools: %d bytes, %d pools listed, %d omitted", n, size, len(next.Continued.Done), next.Continued.Omitted)
 }
 
 func TestMigrationProgressQuery(t *testing.T) {

@@ -1,0 +1,240 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dpskmigrate/dpskmigrate/activities"
+)
+
+// Confirming writes R1 accepted. R1 shows a write only once its asynchronous
+// activity is done, seconds or tens of seconds after the 202, so a pending
+// row is read first confirmFirstAfter after R1 accepted it, then after
+// doubling delays. Reads are batched: one query reads up to 500 rows, and
+// while rows are still being sent a query is made only when a full batch is
+// due. A row still not shown explainAfter after its acceptance has its R1
+// activity read once (in bulk) to learn whether R1 refused it; a row never
+// shown within confirmMaxWait fails. So the cost per row stays a small
+// fraction of a call however slow R1 is, and a pool's history stays bounded.
+const (
+	confirmFirstAfter = 2 * time.Second
+	confirmMaxDelay   = 60 * time.Second
+	explainAfter      = 20 * time.Second
+	confirmMaxWait    = 5 * time.Minute
+)
+
+// dueAt is when the row should be read next (Unix seconds).
+func (r PendingRow) dueAt() int64 {
+	d := min(confirmFirstAfter<<min(r.Reads, 10), confirmMaxDelay)
+	return r.Since + int64(d/time.Second)
+}
+
+// confirmDue reads the pending rows that are due: all of them when force,
+// else only once a full query's worth is due.
+func (p *poolRun) confirmDue(ctx workflow.Context, force bool) {
+	now := workflow.Now(ctx).Unix()
+	var due []int
+	for _, r := range p.st.Pending {
+		if r.dueAt() <= now {
+			due = append(due, r.Row)
+		}
+	}
+	if len(due) == 0 || (!force && len(due) < activities.MaxRowsPerRead) {
+		return
+	}
+	slices.Sort(due)
+	for chunk := range slices.Chunk(due, activities.MaxRowsPerRead) {
+		p.readPending(ctx, p.r1, chunk)
+	}
+	p.explainLate(ctx)
+	p.giveUpOnLate(ctx)
+}
+
+// drainPending waits until every pending row is confirmed or given up on.
+func (p *poolRun) drainPending(ctx workflow.Context) {
+	for len(p.st.Pending) > 0 && ctx.Err() == nil {
+		next := p.st.Pending[0].dueAt()
+		for _, r := range p.st.Pending[1:] {
+			next = min(next, r.dueAt())
+		}
+		if wait := time.Unix(next, 0).Sub(workflow.Now(ctx)); wait > 0 {
+			if err := workflow.Sleep(ctx, wait); err != nil {
+				return
+			}
+		}
+		p.confirmDue(ctx, true)
+		p.reportProgress(ctx, false)
+	}
+}
+
+// confirmOnCancel makes one last read of the pending rows, on a context that
+// outlives the cancellation, so the record says what R1 holds; rows still not
+// shown stay unconfirmed (a rollback looks for them, a re-run adopts them).
+func (p *poolRun) confirmOnCancel(ctx workflow.Context) {
+	if len(p.st.Pending) == 0 {
+		return
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	r1 := r1Context(dctx, p.in.ActivityTimeout)
+	rows := p.pendingRows()
+	for chunk := range slices.Chunk(rows, activities.MaxRowsPerRead) {
+		p.readPending(dctx, r1, chunk)
+	}
+	for _, r := range p.st.Pending {
+		p.st.Record.Rows.Unconfirmed.Add(r.Row)
+	}
+	p.st.Pending = nil
+}
+
+func (p *poolRun) pendingRows() []int {
+	rows := make([]int, 0, len(p.st.Pending))
+	for _, r := range p.st.Pending {
+		rows = append(rows, r.Row)
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+// readPending asks R1, in one query, which of rows it now shows as the export
+// has them, and settles those.
+func (p *poolRun) readPending(ctx, r1 workflow.Context, rows []int) {
+	var held activities.RowsResult
+	if err := workflow.ExecuteActivity(r1, a.ReadRows, p.rowsInput(rows)).Get(ctx, &held); err != nil {
+		p.bumpReads(rows) // unknown: read again later, within the bound
+		return
+	}
+	settled := map[int]bool{}
+	for _, r := range held.Same {
+		pr := p.pending(r)
+		if pr.Patch {
+			p.st.Record.Rows.Patch(r, pr.VLANID)
+		} else {
+			p.st.Record.Rows.Created.Add(r)
+		}
+		settled[r] = true
+	}
+	for _, ref := range held.Conflicts {
+		p.conflict(ref)
+		settled[ref.Row] = true
+	}
+	var unseen []int
+	for _, ref := range held.VLANFix {
+		if p.pending(ref.Row).Patch {
+			unseen = append(unseen, ref.Row) // the patch is not visible yet
+			continue
+		}
+		p.fail(ref, fmt.Sprintf("R1 holds the passphrase with VLAN %d instead of the export's; run the migration again to patch it", ref.VLANID))
+		settled[ref.Row] = true
+	}
+	for _, ref := range held.Absent {
+		unseen = append(unseen, ref.Row)
+	}
+	p.bumpReads(unseen)
+	p.st.Pending = slices.DeleteFunc(p.st.Pending, func(r PendingRow) bool { return settled[r.Row] })
+}
+
+func (p *poolRun) bumpReads(rows []int) {
+	for _, row := range rows {
+		for i := range p.st.Pending {
+			if p.st.Pending[i].Row == row {
+				p.st.Pending[i].Reads++
+			}
+		}
+	}
+}
+
+func (p *poolRun) pending(row int) PendingRow {
+	for _, r := range p.st.Pending {
+		if r.Row == row {
+			return r
+		}
+	}
+	return PendingRow{RowRef: activities.RowRef{Row: row}}
+}
+
+// explainLate reads, once and in bulk, the R1 activity of every row still not
+// shown explainAfter after R1 accepted it. A refusal fails the row, unless R1
+// refused it as a duplicate: then a retried create met our own earlier one,
+// and what R1 holds decides (reads go on).
+func (p *poolRun) explainLate(ctx workflow.Context) {
+	now := workflow.Now(ctx).Unix()
+	var ids []string
+	byID := map[string]int{}
+	for _, r := range p.st.Pending {
+		if r.RequestID != "" && !r.Explained && now-r.Since >= int64(explainAfter/time.Second) {
+			ids = append(ids, r.RequestID)
+			byID[r.RequestID] = r.Row
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	failed := map[int]string{} // row → R1's reason
+	for chunk := range slices.Chunk(ids, activities.MaxActivitiesPerRead) {
+		var res activities.R1ActivitiesResult
+		if err := p.call(ctx, a.ReadR1Activities, p.activitiesInput(chunk, byID)).Get(ctx, &res); err != nil {
+			continue // explained by the deadline instead
+		}
+		for _, st := range res.Activities {
+			row, ok := byID[st.RequestID]
+			if !ok || !st.Failed {
+				continue
+			}
+			if st.Duplicate {
+				p.markDuplicate(row, st.Message)
+				continue
+			}
+			failed[row] = st.Message
+		}
+	}
+	for i := range p.st.Pending {
+		if _, asked := byID[p.st.Pending[i].RequestID]; asked {
+			p.st.Pending[i].Explained = true
+		}
+	}
+	p.st.Pending = slices.DeleteFunc(p.st.Pending, func(r PendingRow) bool {
+		msg, refused := failed[r.Row]
+		if refused {
+			p.fail(r.RowRef, "R1 refused the passphrase: "+msg)
+		}
+		return refused
+	})
+}
+
+func (p *poolRun) markDuplicate(row int, msg string) {
+	for i := range p.st.Pending {
+		if p.st.Pending[i].Row == row {
+			p.st.Pending[i].Duplicate = msg
+		}
+	}
+}
+
+func (p *poolRun) activitiesInput(ids []string, byID map[string]int) activities.R1ActivitiesInput {
+	rows := make([]int, len(ids))
+	for i, id := range ids {
+		rows[i] = byID[id]
+	}
+	return activities.R1ActivitiesInput{RequestIDs: ids, Rows: &activities.RowsInput{ExportInput: p.in.ExportInput, PoolKey: p.in.Pool.Key, PoolID: p.st.Record.DPSKPool.ID, Rows: rows}}
+}
+
+// giveUpOnLate fails the rows R1 has not shown within confirmMaxWait.
+func (p *poolRun) giveUpOnLate(ctx workflow.Context) {
+	now := workflow.Now(ctx).Unix()
+	limit := int64(confirmMaxWait / time.Second)
+	p.st.Pending = slices.DeleteFunc(p.st.Pending, func(r PendingRow) bool {
+		if now-r.Since < limit {
+			return false
+		}
+		switch {
+		case r.Duplicate != "":
+			p.fail(r.RowRef, "R1 refused it as a duplicate and does not show it: "+r.Duplicate)
+		default:
+			p.st.Record.Rows.Unconfirmed.Add(r.Row)
+			p.listRow(r.RowRef, fmt.Sprintf("R1 accepted it (request %s) but did not show it within %s; a re-run adopts it if R1 holds it", r.RequestID, confirmMaxWait))
+		}
+		return true
+	})
+}

@@ -1,0 +1,78 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/dpskmigrate/dpskmigrate/activities"
+	"github.com/dpskmigrate/dpskmigrate/r1client"
+)
+
+// ensurePool adopts the DPSK pool named in the plan (lowering its minimum
+// passphrase length if needed) or creates it under the identity group. As for
+// groups, a pool the lookup did not show but that exists once we create it is
+// recorded as created by this run.
+func (p *poolRun) ensurePool(ctx workflow.Context) error {
+	name := p.in.Pool.PoolName
+	found, err := p.find(ctx, a.FindPool, name, 1)
+	if err != nil {
+		return err
+	}
+	created := false
+	if !found.Found {
+		var acc activities.Accepted
+		err := p.call(ctx, a.CreatePool, activities.CreatePoolInput{
+			IdentityGroupID: p.st.Record.IdentityGroup.ID, Name: name, Description: p.in.Pool.PoolDescription, Settings: p.in.Pool.Settings,
+		}).Get(ctx, &acc)
+		switch {
+		case errorType(err) == activities.ErrConflict:
+			// R1 refused a duplicate name at once: find it below.
+		case err != nil:
+			return errors.New(reason(err))
+		case !acc.Existing:
+			werr := p.waitR1(ctx, acc.RequestID)
+			if werr == nil {
+				p.setPool(acc.ID, true, 0)
+				return nil
+			}
+			if !refusedAsDuplicate(werr) {
+				return werr
+			}
+			// R1 refused a duplicate name in its activity: our own attempt
+			// whose answer was lost, or someone else's pool; find it below.
+		}
+		if found, err = p.findOnceVisible(ctx, a.FindPool, name, 1); err != nil {
+			return err
+		}
+		created = true
+	}
+	if !r1client.SameID(found.IdentityGroupID, p.st.Record.IdentityGroup.ID) {
+		return fmt.Errorf("a DPSK pool of this name already exists in another identity group (%s); choose other names (name prefix/suffix) or remove it in R1", found.IdentityGroupID)
+	}
+	want := p.in.Pool.Settings.PassphraseLength
+	if found.PassphraseLength <= want {
+		p.setPool(found.ID, created, 0)
+		return nil
+	}
+	var acc activities.Accepted
+	if err := p.call(ctx, a.PatchPoolLength, activities.PatchPoolLengthInput{PoolID: found.ID, PassphraseLength: want}).Get(ctx, &acc); err != nil {
+		return fmt.Errorf("lowering the minimum passphrase length to %d: %s", want, reason(err))
+	}
+	if err := p.waitR1(ctx, acc.RequestID); err != nil {
+		return fmt.Errorf("lowering the minimum passphrase length to %d: %w", want, err)
+	}
+	before := found.PassphraseLength
+	if created {
+		before = 0 // a rollback deletes the pool; nothing to restore
+	}
+	p.setPool(found.ID, created, before)
+	return nil
+}
+
+func (p *poolRun) setPool(id string, created bool, lengthBefore int) {
+	rec := &p.st.Record.DPSKPool
+	rec.ID, rec.Created, rec.LengthBefore = id, created, lengthBefore
+	p.st.PoolID = id
+}
