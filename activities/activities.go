@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -147,28 +148,63 @@ func (a *Activities) PatchPoolLength(ctx context.Context, in PatchPoolLengthInpu
 
 // GetR1Activity reads an R1 async activity once. Workflows wait between calls
 // with timers, so waiting costs no worker slot and each poll is one R1 call.
+//
+// For a row's activity, R1's failure text may quote the passphrase; r1client
+// masks it. If the row cannot be loaded, nothing is there to mask with, so
+// R1's free text is dropped and only the status and the error code are kept.
 func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1ActivityStatus, error) {
+	masked := true
+	if in.Row != nil {
+		row, err := a.row(in.Row.ExportInput, in.Row.PoolKey, in.Row.Row)
+		if err == nil {
+			ctx = r1client.WithSecrets(ctx, row.Passphrase)
+		} else {
+			masked = false
+		}
+	}
 	act, err := a.R1.Activities.Get(ctx, in.RequestID)
 	var nf *r1client.NotFoundError
 	if errors.As(err, &nf) {
 		return R1ActivityStatus{}, nil
 	}
 	if err != nil {
+		if !masked {
+			return R1ActivityStatus{}, r1ErrorMsg("read R1 activity: "+withoutR1Text(err), err)
+		}
 		return R1ActivityStatus{}, r1Error("read R1 activity", err)
 	}
 	st := R1ActivityStatus{Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
 	if st.Failed {
 		st.Message = act.FailureMessage()
-		if in.Row != nil {
-			// R1 may quote what it refused: never let the passphrase through.
-			if unit, err := a.unit(in.Row.ExportInput, in.Row.PoolKey); err == nil {
-				if row, err := rowAt(unit, in.Row.Row); err == nil {
-					st.Message = scrub(st.Message, row.Passphrase)
-				}
+		if !masked {
+			st.Message = "R1 activity " + act.Status
+			if code := act.FailureCode(); code != "" {
+				st.Message += " with code " + code
 			}
+			st.Message += unmaskedNote
 		}
 	}
 	return st, nil
+}
+
+// unmaskedNote explains a reason without R1's text.
+const unmaskedNote = " (R1's text withheld: the row's passphrase could not be loaded from the export store to mask it)"
+
+// withoutR1Text describes an R1 error by its request, status and code only.
+func withoutR1Text(err error) string {
+	api, ok := r1client.AsAPIError(err)
+	if !ok {
+		var te *r1client.TransportError
+		if errors.As(err, &te) {
+			return te.Error() // no R1 text: a transport error has no body
+		}
+		return "R1 call failed" + unmaskedNote
+	}
+	msg := fmt.Sprintf("R1 %s %s: %d %s", api.Method, api.Path, api.StatusCode, http.StatusText(api.StatusCode))
+	if api.Code != "" {
+		msg += " with code " + api.Code
+	}
+	return msg + unmaskedNote
 }
 
 // ReadRows asks R1, in one query, which of the given rows the pool holds.
@@ -181,13 +217,16 @@ func (a *Activities) ReadRows(ctx context.Context, in RowsInput) (RowsResult, er
 		return RowsResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("ReadRows takes at most %d rows, got %d", MaxRowsPerRead, len(in.Rows)), ErrExportInvalid, nil)
 	}
 	usernames := make([]string, 0, len(in.Rows))
+	passphrases := make([]string, 0, len(in.Rows))
 	for _, pos := range in.Rows {
 		row, err := rowAt(unit, pos)
 		if err != nil {
 			return RowsResult{}, err
 		}
 		usernames = append(usernames, row.Username)
+		passphrases = append(passphrases, row.Passphrase)
 	}
+	ctx = r1client.WithSecrets(ctx, passphrases...)
 	page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: len(usernames) + 50, Usernames: usernames})
 	if err != nil {
 		return RowsResult{}, r1Error("query passphrases", err)
@@ -264,6 +303,7 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 	if err != nil {
 		return Accepted{}, err
 	}
+	ctx = r1client.WithSecrets(ctx, row.Passphrase)
 	if activity.GetInfo(ctx).Attempt > 1 {
 		page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: 10, Usernames: []string{row.Username}})
 		if err != nil {
@@ -293,7 +333,7 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 		ExpirationDate:      row.ExpirationDate,
 	})
 	if err != nil {
-		return Accepted{}, r1Error("create passphrase", err, row.Passphrase)
+		return Accepted{}, r1Error("create passphrase", err)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
 }
@@ -309,9 +349,10 @@ func (a *Activities) PatchPassphraseVLAN(ctx context.Context, in PatchVLANInput)
 		return Accepted{}, err
 	}
 	vlan := row.VLANID
+	ctx = r1client.WithSecrets(ctx, row.Passphrase)
 	acc, err := a.R1.Passphrases.Patch(ctx, in.PoolID, in.PassphraseID, r1client.PassphrasePatch{VLANID: &vlan})
 	if err != nil {
-		return Accepted{}, r1Error("patch passphrase VLAN", err, row.Passphrase)
+		return Accepted{}, r1Error("patch passphrase VLAN", err)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
 }
@@ -386,6 +427,14 @@ func (a *Activities) unit(in ExportInput, key string) (*cloudpath.PoolUnit, erro
 	return u, nil
 }
 
+func (a *Activities) row(in ExportInput, key string, pos int) (*cloudpath.Row, error) {
+	u, err := a.unit(in, key)
+	if err != nil {
+		return nil, err
+	}
+	return rowAt(u, pos)
+}
+
 func rowAt(u *cloudpath.PoolUnit, pos int) (*cloudpath.Row, error) {
 	if pos < 0 || pos >= len(u.Rows) {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("row %d is outside pool %q (%d rows)", pos, u.Key, len(u.Rows)), ErrExportInvalid, nil)
@@ -394,13 +443,15 @@ func rowAt(u *cloudpath.PoolUnit, pos int) (*cloudpath.Row, error) {
 }
 
 // r1Error maps an r1client error to an application error whose type the retry
-// policy understands. r1client never puts what it sent into an error, but R1
-// may quote what it refused: the row's passphrase, when given, is masked.
-func r1Error(op string, err error, passphrase ...string) error {
-	msg := op + ": " + err.Error()
-	for _, p := range passphrase {
-		msg = scrub(msg, p)
-	}
+// policy understands. r1client never puts what it sent into an error, and
+// masks what R1 may quote of it (a passphrase, the client secret): its error
+// text is safe to carry into Temporal as is.
+func r1Error(op string, err error) error {
+	return r1ErrorMsg(op+": "+err.Error(), err)
+}
+
+// r1ErrorMsg is r1Error with the message given.
+func r1ErrorMsg(msg string, err error) error {
 	var (
 		rl    *r1client.RateLimitError
 		val   *r1client.ValidationError
@@ -425,13 +476,6 @@ func r1Error(op string, err error, passphrase ...string) error {
 	default:
 		return temporal.NewApplicationError(msg, ErrTransient)
 	}
-}
-
-func scrub(text, secret string) string {
-	if secret == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, secret, "[REDACTED]")
 }
 
 func capStrings(s []string, n int) []string {

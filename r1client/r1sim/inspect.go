@@ -171,6 +171,7 @@ type Settings struct {
 	SlowDelay           *Duration `json:"slowDelay,omitempty"`
 	CommitThenFailRate  *float64  `json:"commitThenFailRate,omitempty"`
 	CommitThenFailMode  *string   `json:"commitThenFailMode,omitempty"`
+	QuotePassphraseRate *float64  `json:"quotePassphraseRate,omitempty"`
 }
 
 // SettingsOf is the Settings view of o, every field set.
@@ -182,7 +183,7 @@ func SettingsOf(o Options) Settings {
 		ActivityNotFoundFor: d(o.ActivityNotFoundFor), ActivityPendingFor: d(o.ActivityPendingFor),
 		TokenTTL: d(o.TokenTTL), ServerErrorRate: &o.Faults.ServerErrorRate, SlowRate: &o.Faults.SlowRate,
 		SlowDelay: d(o.Faults.SlowDelay), CommitThenFailRate: &o.Faults.CommitThenFailRate,
-		CommitThenFailMode: &o.Faults.CommitThenFailMode,
+		CommitThenFailMode: &o.Faults.CommitThenFailMode, QuotePassphraseRate: &o.Faults.QuotePassphraseRate,
 	}
 }
 
@@ -201,6 +202,7 @@ func (st Settings) validate() error {
 	rate("serverErrorRate", st.ServerErrorRate)
 	rate("slowRate", st.SlowRate)
 	rate("commitThenFailRate", st.CommitThenFailRate)
+	rate("quotePassphraseRate", st.QuotePassphraseRate)
 	nonNeg("latencyMedian", st.LatencyMedian)
 	nonNeg("activityNotFoundFor", st.ActivityNotFoundFor)
 	nonNeg("activityPendingFor", st.ActivityPendingFor)
@@ -263,6 +265,7 @@ func (s *Sim) Configure(st Settings) error {
 	if st.CommitThenFailMode != nil {
 		o.Faults.CommitThenFailMode = *st.CommitThenFailMode
 	}
+	setF(&o.Faults.QuotePassphraseRate, st.QuotePassphraseRate)
 	perMinute, burst := o.RateLimitPerMinute, o.Burst
 	s.optMu.Unlock()
 	if st.RateLimitPerMinute != nil || st.Burst != nil {

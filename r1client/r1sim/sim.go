@@ -37,6 +37,9 @@ type Faults struct {
 	CommitThenFailRate float64
 	// CommitThenFailMode is "" or "mixed" (half each), "502" or "cut".
 	CommitThenFailMode string
+	// QuotePassphraseRate applies to passphrase creates only: R1 refuses the
+	// passphrase and quotes it in its answer (see quotePassphrase).
+	QuotePassphraseRate float64
 }
 
 // Options configure a Sim. The zero value is a fast, unlimited, fault-free R1.
@@ -295,6 +298,9 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 		}
 		writeError(w, http.StatusBadGateway, "Bad gateway") // ...and the answer is lost
 		return tenantID
+	}
+	if op == quoteOp && f.QuotePassphraseRate > 0 && s.float() < f.QuotePassphraseRate {
+		h = s.quotePassphrase
 	}
 	writeReply(w, h(r, t))
 	return tenantID
