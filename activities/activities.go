@@ -153,13 +153,13 @@ func (a *Activities) PatchPoolLength(ctx context.Context, in PatchPoolLengthInpu
 // masks it. If the row cannot be loaded, nothing is there to mask with, so
 // R1's free text is dropped and only the status and the error code are kept.
 func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1ActivityStatus, error) {
-	masked := true
+	canMask := true
 	if in.Row != nil {
 		row, err := a.row(in.Row.ExportInput, in.Row.PoolKey, in.Row.Row)
 		if err == nil {
 			ctx = r1client.WithSecrets(ctx, row.Passphrase)
 		} else {
-			masked = false
+			canMask = false
 		}
 	}
 	act, err := a.R1.Activities.Get(ctx, in.RequestID)
@@ -168,7 +168,7 @@ func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1A
 		return R1ActivityStatus{}, nil
 	}
 	if err != nil {
-		if !masked {
+		if !canMask {
 			return R1ActivityStatus{}, r1ErrorMsg("read R1 activity: "+withoutR1Text(err), err)
 		}
 		return R1ActivityStatus{}, r1Error("read R1 activity", err)
@@ -176,9 +176,9 @@ func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1A
 	st := R1ActivityStatus{Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
 	if st.Failed {
 		st.Message = act.FailureMessage()
-		if !masked {
+		if !canMask {
 			st.Message = "R1 activity " + act.Status
-			if code := act.FailureCode(); code != "" {
+			if code := errorCode(act.FailureCode()); code != "" {
 				st.Message += " with code " + code
 			}
 			st.Message += unmaskedNote
@@ -201,10 +201,19 @@ func withoutR1Text(err error) string {
 		return "R1 call failed" + unmaskedNote
 	}
 	msg := fmt.Sprintf("R1 %s %s: %d %s", api.Method, api.Path, api.StatusCode, http.StatusText(api.StatusCode))
-	if api.Code != "" {
-		msg += " with code " + api.Code
+	if code := errorCode(api.Code); code != "" {
+		msg += " with code " + code
 	}
 	return msg + unmaskedNote
+}
+
+// errorCode is R1's error code when it looks like one (DPSK-026,
+// GENERAL_ERROR): text R1 put where a code belongs is not kept unmasked.
+func errorCode(code string) string {
+	if len(code) > 32 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+		return ""
+	}
+	return code
 }
 
 // ReadRows asks R1, in one query, which of the given rows the pool holds.

@@ -99,7 +99,7 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 	gone.Export = exportstore.Ref{URI: ref.URI + ".gone", SHA256: strings.Repeat("0", 64)}
 
 	atCut := func(n int) string { return secrettest.Pad(n-len(secret)/2) + secret + " is not allowed" }
-	requireClean := func(what, text string) {
+	requireClean := func(t *testing.T, what, text string) {
 		t.Helper()
 		if piece, around, found := secrettest.Find(text, pieces); found {
 			t.Fatalf("%s holds %q of the passphrase: ...%s...", what, piece, around)
@@ -108,11 +108,12 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("a failed activity of a loaded row", func(t *testing.T) {
-		r1.answer(200, failedActivity(atCut(512)))
+		// FailureMessage puts the sub-error's object and field first.
+		r1.answer(200, failedActivity(atCut(512-len("DPSK passphrase.passphrase: "))))
 		st, err := a.GetR1Activity(ctx, R1ActivityInput{RequestID: "rq-1", Row: &rowIn})
 		require.NoError(t, err)
 		require.True(t, st.Failed)
-		requireClean("the reason", st.Message)
+		requireClean(t, "the reason", st.Message)
 		require.Contains(t, st.Message, "DPSK passphrase.passphrase: pad pad", "R1's reason is kept")
 	})
 	t.Run("a failed activity of a row that cannot be loaded", func(t *testing.T) {
@@ -120,7 +121,7 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 		st, err := a.GetR1Activity(ctx, R1ActivityInput{RequestID: "rq-1", Row: &gone})
 		require.NoError(t, err)
 		require.True(t, st.Failed)
-		requireClean("the reason", st.Message)
+		requireClean(t, "the reason", st.Message)
 		require.Contains(t, st.Message, "FAIL with code DPSK-031")
 		require.NotContains(t, st.Message, "already exists", "R1's free text is dropped")
 	})
@@ -129,7 +130,7 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 			"subErrors": []map[string]string{{"code": "DPSK-031", "message": secret}}}))
 		_, err := a.GetR1Activity(ctx, R1ActivityInput{RequestID: "rq-1", Row: &gone})
 		require.Error(t, err)
-		requireClean("the error", err.Error())
+		requireClean(t, "the error", err.Error())
 		require.Contains(t, err.Error(), "400 Bad Request with code DPSK-031")
 	})
 	t.Run("reading rows", func(t *testing.T) {
@@ -137,13 +138,13 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 			"subErrors": []map[string]string{{"field": "passphrase", "message": atCut(200)}}}))
 		_, err := a.ReadRows(ctx, RowsInput{ExportInput: in, PoolKey: key, PoolID: "pool-1", Rows: []int{0, 1, 2}})
 		require.Error(t, err)
-		requireClean("the error", err.Error())
+		requireClean(t, "the error", err.Error())
 	})
 	t.Run("patching a VLAN", func(t *testing.T) {
 		r1.answer(400, jsonText(map[string]any{"message": atCut(512)}))
 		_, err := a.PatchPassphraseVLAN(ctx, PatchVLANInput{RowInput: rowIn, PassphraseID: "pp-1"})
 		require.Error(t, err)
-		requireClean("the error", err.Error())
+		requireClean(t, "the error", err.Error())
 	})
 	t.Run("creating the passphrase", func(t *testing.T) {
 		var s testsuite.WorkflowTestSuite
@@ -153,6 +154,6 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 		r1.answer(400, `{"status":400,"message":"passphrase `+strings.Trim(jsonText(secret), `"`)+` refused"}`)
 		_, err := env.ExecuteActivity(a.CreatePassphrase, rowIn)
 		require.Error(t, err)
-		requireClean("the error", err.Error())
+		requireClean(t, "the error", err.Error())
 	})
 }

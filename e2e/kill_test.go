@@ -32,6 +32,15 @@ func buildWorker(t *testing.T) string {
 }
 
 func (e *env) workerProcess(t *testing.T, bin string) *exec.Cmd {
+	cmd := e.workerCommand(bin)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return cmd
+}
+
+// workerCommand is the worker process for this test's queue and simulator,
+// not started, logging to the test's stderr.
+func (e *env) workerCommand(bin string) *exec.Cmd {
 	cfg := e.workerConfig()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
@@ -48,8 +57,6 @@ func (e *env) workerProcess(t *testing.T, bin string) *exec.Cmd {
 		"LOG_LEVEL=warn",
 	)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
 	return cmd
 }
 
