@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -147,72 +148,128 @@ func (a *Activities) PatchPoolLength(ctx context.Context, in PatchPoolLengthInpu
 
 // GetR1Activity reads an R1 async activity once. Workflows wait between calls
 // with timers, so waiting costs no worker slot and each poll is one R1 call.
+//
+// For a row's activity, R1's failure text may quote the passphrase; r1client
+// masks it. If the row cannot be loaded, nothing is there to mask with, so
+// R1's free text is dropped and only the status and the error code are kept.
 func (a *Activities) GetR1Activity(ctx context.Context, in R1ActivityInput) (R1ActivityStatus, error) {
+	canMask := true
+	if in.Row != nil {
+		row, err := a.row(in.Row.ExportInput, in.Row.PoolKey, in.Row.Row)
+		if err == nil {
+			ctx = r1client.WithSecrets(ctx, row.Passphrase)
+		} else {
+			canMask = false
+		}
+	}
 	act, err := a.R1.Activities.Get(ctx, in.RequestID)
 	var nf *r1client.NotFoundError
 	if errors.As(err, &nf) {
 		return R1ActivityStatus{RequestID: in.RequestID}, nil
 	}
 	if err != nil {
+		if !canMask {
+			return R1ActivityStatus{}, r1ErrorMsg("read R1 activity: "+withoutR1Text(err), err)
+		}
 		return R1ActivityStatus{}, r1Error("read R1 activity", err)
 	}
-	st := activityStatus(act)
-	if st.Failed && in.Row != nil {
-		// R1 may quote what it refused: never let the passphrase through.
-		st.Message = a.maskRow(st.Message, in.Row.ExportInput, in.Row.PoolKey, in.Row.Row)
-	}
-	return st, nil
+	return activityStatus(act, canMask), nil
 }
 
 // ReadR1Activities reads up to MaxActivitiesPerRead R1 activities in one
-// request; the ones R1 does not show yet are absent from the result.
+// request; the ones R1 does not show yet are absent from the result. For
+// passphrase writes (in.Rows), every row's passphrase is masked in R1's texts;
+// if the rows cannot be loaded, R1's free text is dropped.
 func (a *Activities) ReadR1Activities(ctx context.Context, in R1ActivitiesInput) (R1ActivitiesResult, error) {
 	if len(in.RequestIDs) > MaxActivitiesPerRead {
 		return R1ActivitiesResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("ReadR1Activities takes at most %d ids, got %d", MaxActivitiesPerRead, len(in.RequestIDs)), ErrExportInvalid, nil)
 	}
+	canMask := true
+	if in.Rows != nil {
+		secrets, err := a.passphrases(in.Rows.ExportInput, in.Rows.PoolKey, in.Rows.Rows)
+		if err == nil {
+			ctx = r1client.WithSecrets(ctx, secrets...)
+		} else {
+			canMask = false
+		}
+	}
 	page, err := a.R1.Activities.QueryByIDs(ctx, in.RequestIDs)
 	if err != nil {
-		return R1ActivitiesResult{}, r1Error("read R1 activities", err)
-	}
-	rowOf := map[string]int{}
-	if in.Rows != nil && len(in.Rows.Rows) == len(in.RequestIDs) {
-		for i, id := range in.RequestIDs {
-			rowOf[id] = in.Rows.Rows[i]
+		if !canMask {
+			return R1ActivitiesResult{}, r1ErrorMsg("read R1 activities: "+withoutR1Text(err), err)
 		}
+		return R1ActivitiesResult{}, r1Error("read R1 activities", err)
 	}
 	res := R1ActivitiesResult{Activities: make([]R1ActivityStatus, 0, len(page.Items))}
 	for _, act := range page.Items {
-		st := activityStatus(act)
-		if st.Failed && in.Rows != nil {
-			row, ok := rowOf[act.RequestID]
-			if !ok {
-				row = -1 // unknown row: its passphrase cannot be masked, so R1's text is dropped
-			}
-			st.Message = a.maskRow(st.Message, in.Rows.ExportInput, in.Rows.PoolKey, row)
-		}
-		res.Activities = append(res.Activities, st)
+		res.Activities = append(res.Activities, activityStatus(act, canMask))
 	}
 	return res, nil
 }
 
-func activityStatus(act r1client.Activity) R1ActivityStatus {
+// passphrases are the rows' passphrases, to mask in R1's texts about them.
+func (a *Activities) passphrases(in ExportInput, poolKey string, rows []int) ([]string, error) {
+	unit, err := a.unit(in, poolKey)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rows))
+	for _, pos := range rows {
+		row, err := rowAt(unit, pos)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, row.Passphrase)
+	}
+	return out, nil
+}
+
+// activityStatus is what an R1 activity says; without a way to mask its
+// text (canMask false) only the status and the error code are kept.
+func activityStatus(act r1client.Activity, canMask bool) R1ActivityStatus {
 	st := R1ActivityStatus{RequestID: act.RequestID, Visible: true, Status: act.Status, Succeeded: act.Done() && !act.Failed(), Failed: act.Failed()}
-	if st.Failed {
-		st.Message = act.FailureMessage()
-		st.Duplicate = act.Duplicate()
+	if !st.Failed {
+		return st
+	}
+	st.Duplicate = act.Duplicate()
+	st.Message = act.FailureMessage()
+	if !canMask {
+		st.Message = "R1 activity " + act.Status
+		if code := errorCode(act.FailureCode()); code != "" {
+			st.Message += " with code " + code
+		}
+		st.Message += unmaskedNote
 	}
 	return st
 }
 
-// maskRow masks a row's passphrase in R1's text; when the row cannot be
-// loaded the text is dropped, since what it might quote is unknown.
-func (a *Activities) maskRow(text string, exp ExportInput, poolKey string, row int) string {
-	if unit, err := a.unit(exp, poolKey); err == nil {
-		if r, err := rowAt(unit, row); err == nil {
-			return scrub(text, r.Passphrase)
+// unmaskedNote explains a reason without R1's text.
+const unmaskedNote = " (R1's text withheld: the row's passphrase could not be loaded from the export store to mask it)"
+
+// withoutR1Text describes an R1 error by its request, status and code only.
+func withoutR1Text(err error) string {
+	api, ok := r1client.AsAPIError(err)
+	if !ok {
+		var te *r1client.TransportError
+		if errors.As(err, &te) {
+			return te.Error() // no R1 text: a transport error has no body
 		}
+		return "R1 call failed" + unmaskedNote
 	}
-	return "R1 refused it (its reason is not shown: it may quote the passphrase)"
+	msg := fmt.Sprintf("R1 %s %s: %d %s", api.Method, api.Path, api.StatusCode, http.StatusText(api.StatusCode))
+	if code := errorCode(api.Code); code != "" {
+		msg += " with code " + code
+	}
+	return msg + unmaskedNote
+}
+
+// errorCode is R1's error code when it looks like one (DPSK-026,
+// GENERAL_ERROR): text R1 put where a code belongs is not kept unmasked.
+func errorCode(code string) string {
+	if len(code) > 32 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+		return ""
+	}
+	return code
 }
 
 // ReadRows asks R1, in one query, which of the given rows the pool holds.
@@ -225,13 +282,16 @@ func (a *Activities) ReadRows(ctx context.Context, in RowsInput) (RowsResult, er
 		return RowsResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("ReadRows takes at most %d rows, got %d", MaxRowsPerRead, len(in.Rows)), ErrExportInvalid, nil)
 	}
 	usernames := make([]string, 0, len(in.Rows))
+	passphrases := make([]string, 0, len(in.Rows))
 	for _, pos := range in.Rows {
 		row, err := rowAt(unit, pos)
 		if err != nil {
 			return RowsResult{}, err
 		}
 		usernames = append(usernames, row.Username)
+		passphrases = append(passphrases, row.Passphrase)
 	}
+	ctx = r1client.WithSecrets(ctx, passphrases...)
 	page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: len(usernames) + 50, Usernames: usernames})
 	if err != nil {
 		return RowsResult{}, r1Error("query passphrases", err)
@@ -308,6 +368,7 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 	if err != nil {
 		return Accepted{}, err
 	}
+	ctx = r1client.WithSecrets(ctx, row.Passphrase)
 	if activity.GetInfo(ctx).Attempt > 1 {
 		page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: 10, Usernames: []string{row.Username}})
 		if err != nil {
@@ -342,7 +403,7 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 		ExpirationDate:      row.ExpirationDate,
 	})
 	if err != nil {
-		return Accepted{}, r1Error("create passphrase", err, row.Passphrase)
+		return Accepted{}, r1Error("create passphrase", err)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
 }
@@ -358,9 +419,10 @@ func (a *Activities) PatchPassphraseVLAN(ctx context.Context, in PatchVLANInput)
 		return Accepted{}, err
 	}
 	vlan := row.VLANID
+	ctx = r1client.WithSecrets(ctx, row.Passphrase)
 	acc, err := a.R1.Passphrases.Patch(ctx, in.PoolID, in.PassphraseID, r1client.PassphrasePatch{VLANID: &vlan})
 	if err != nil {
-		return Accepted{}, r1Error("patch passphrase VLAN", err, row.Passphrase)
+		return Accepted{}, r1Error("patch passphrase VLAN", err)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
 }
@@ -435,6 +497,14 @@ func (a *Activities) unit(in ExportInput, key string) (*cloudpath.PoolUnit, erro
 	return u, nil
 }
 
+func (a *Activities) row(in ExportInput, key string, pos int) (*cloudpath.Row, error) {
+	u, err := a.unit(in, key)
+	if err != nil {
+		return nil, err
+	}
+	return rowAt(u, pos)
+}
+
 func rowAt(u *cloudpath.PoolUnit, pos int) (*cloudpath.Row, error) {
 	if pos < 0 || pos >= len(u.Rows) {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("row %d is outside pool %q (%d rows)", pos, u.Key, len(u.Rows)), ErrExportInvalid, nil)
@@ -443,13 +513,15 @@ func rowAt(u *cloudpath.PoolUnit, pos int) (*cloudpath.Row, error) {
 }
 
 // r1Error maps an r1client error to an application error whose type the retry
-// policy understands. r1client never puts what it sent into an error, but R1
-// may quote what it refused: the row's passphrase, when given, is masked.
-func r1Error(op string, err error, passphrase ...string) error {
-	msg := op + ": " + err.Error()
-	for _, p := range passphrase {
-		msg = scrub(msg, p)
-	}
+// policy understands. r1client never puts what it sent into an error, and
+// masks what R1 may quote of it (a passphrase, the client secret): its error
+// text is safe to carry into Temporal as is.
+func r1Error(op string, err error) error {
+	return r1ErrorMsg(op+": "+err.Error(), err)
+}
+
+// r1ErrorMsg is r1Error with the message given.
+func r1ErrorMsg(msg string, err error) error {
 	var (
 		rl    *r1client.RateLimitError
 		val   *r1client.ValidationError
@@ -474,13 +546,6 @@ func r1Error(op string, err error, passphrase ...string) error {
 	default:
 		return temporal.NewApplicationError(msg, ErrTransient)
 	}
-}
-
-func scrub(text, secret string) string {
-	if secret == "" {
-		return text
-	}
-	return strings.ReplaceAll(text, secret, "[REDACTED]")
 }
 
 func capStrings(s []string, n int) []string {

@@ -14,7 +14,7 @@ import (
 )
 
 func TestR1ErrorsMapToRetryPolicyTypes(t *testing.T) {
-	api := r1client.APIError{StatusCode: 400, Method: "POST", Path: "/dpskServices/p/passphrases", Message: "rejected value [s3cret-pass]"}
+	api := r1client.APIError{StatusCode: 400, Method: "POST", Path: "/dpskServices/p/passphrases", Message: "rejected value"}
 	for _, tc := range []struct {
 		name      string
 		err       error
@@ -32,13 +32,12 @@ func TestR1ErrorsMapToRetryPolicyTypes(t *testing.T) {
 		{"a cut connection is retried", &r1client.TransportError{Method: "POST", Path: "/x", Err: errors.New("EOF")}, ErrTransient, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := r1Error("create passphrase", tc.err, "s3cret-pass")
+			err := r1Error("create passphrase", tc.err)
 			var app *temporal.ApplicationError
 			require.True(t, errors.As(err, &app))
 			require.Equal(t, tc.typ, app.Type())
 			require.Equal(t, !tc.retryable, app.NonRetryable())
 			require.Equal(t, tc.delay, app.NextRetryDelay())
-			require.NotContains(t, app.Error(), "s3cret-pass", "R1's quote of the passphrase is masked")
 		})
 	}
 	require.True(t, errors.Is(r1Error("x", context.Canceled), context.Canceled))

@@ -34,6 +34,15 @@ func buildWorker(t *testing.T) string {
 // workerProcess starts bin as a worker of e's queue; extraEnv entries
 // (KEY=value) override its settings.
 func (e *env) workerProcess(t *testing.T, bin string, extraEnv ...string) *exec.Cmd {
+	cmd := e.workerCommand(bin, extraEnv...)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	return cmd
+}
+
+// workerCommand is the worker process for this test's queue and simulator,
+// not started, logging to the test's stderr; extraEnv entries override its settings.
+func (e *env) workerCommand(bin string, extraEnv ...string) *exec.Cmd {
 	cfg := e.workerConfig()
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
@@ -51,8 +60,6 @@ func (e *env) workerProcess(t *testing.T, bin string, extraEnv ...string) *exec.
 	)
 	cmd.Env = append(cmd.Env, extraEnv...) // the last value of a key wins
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
 	return cmd
 }
 

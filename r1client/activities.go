@@ -41,7 +41,8 @@ func (a Activity) Duplicate() bool {
 // FailureMessage decodes the double-encoded error of a failed activity into
 // one readable line, e.g. "DPSK service.name: Name must be unique". The raw
 // text is R1's: a JSON string holding {"errors": [<JSON strings>]} whose items
-// hold a message and subErrors of {object, field, message}.
+// hold a message and subErrors of {object, field, message}. Activities read
+// through the client have their secrets masked in the raw text already.
 func (a Activity) FailureMessage() string {
 	if a.Error == "" {
 		if a.Failed() {
@@ -49,23 +50,39 @@ func (a Activity) FailureMessage() string {
 		}
 		return ""
 	}
-	var parts []string
-	collectFailure(json.RawMessage(a.Error), &parts, 0)
-	if len(parts) == 0 {
+	var f failureText
+	f.collect(json.RawMessage(a.Error), 0)
+	if len(f.parts) == 0 {
 		return capText(strings.TrimSpace(a.Error), maxMessage)
 	}
-	return capText(strings.Join(dedupe(parts), "; "), maxMessage)
+	return capText(strings.Join(dedupe(f.parts), "; "), maxMessage)
+}
+
+// FailureCode is the first error code in a failed activity's error text
+// (e.g. "DPSK-026"), or "" when R1 gave none. Unlike R1's free text it can
+// never quote what was sent.
+func (a Activity) FailureCode() string {
+	var f failureText
+	f.collect(json.RawMessage(a.Error), 0)
+	if len(f.codes) == 0 {
+		return ""
+	}
+	return capText(f.codes[0], 100)
 }
 
 // failure is any level of the nested error text.
 type failure struct {
 	Message   string            `json:"message"`
+	Code      looseString       `json:"code"`
 	Error     json.RawMessage   `json:"error"`
 	Errors    []json.RawMessage `json:"errors"`
 	SubErrors []SubError        `json:"subErrors"`
 }
 
-func collectFailure(raw json.RawMessage, parts *[]string, depth int) {
+// failureText gathers the readable parts and the codes of an activity error.
+type failureText struct{ parts, codes []string }
+
+func (ft *failureText) collect(raw json.RawMessage, depth int) {
 	raw = json.RawMessage(strings.TrimSpace(string(raw)))
 	if depth > 5 || len(raw) == 0 {
 		return
@@ -78,20 +95,20 @@ func collectFailure(raw json.RawMessage, parts *[]string, depth int) {
 		}
 		t := strings.TrimSpace(s)
 		if strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, `"`) {
-			before := len(*parts)
-			collectFailure(json.RawMessage(t), parts, depth+1)
-			if len(*parts) > before {
+			before := len(ft.parts)
+			ft.collect(json.RawMessage(t), depth+1)
+			if len(ft.parts) > before {
 				return
 			}
 		}
 		if t != "" {
-			*parts = append(*parts, t)
+			ft.parts = append(ft.parts, t)
 		}
 	case '[':
 		var items []json.RawMessage
 		if json.Unmarshal(raw, &items) == nil {
 			for _, it := range items {
-				collectFailure(it, parts, depth+1)
+				ft.collect(it, depth+1)
 			}
 		}
 	case '{':
@@ -99,23 +116,29 @@ func collectFailure(raw json.RawMessage, parts *[]string, depth int) {
 		if json.Unmarshal(raw, &f) != nil {
 			return
 		}
-		before := len(*parts)
+		if f.Code != "" {
+			ft.codes = append(ft.codes, string(f.Code))
+		}
+		before := len(ft.parts)
 		for _, s := range f.SubErrors {
+			if s.Code != "" {
+				ft.codes = append(ft.codes, s.Code)
+			}
 			if t := s.String(); t != "" {
-				*parts = append(*parts, t)
+				ft.parts = append(ft.parts, t)
 			}
 		}
 		for _, e := range f.Errors {
-			collectFailure(e, parts, depth+1)
+			ft.collect(e, depth+1)
 		}
 		if len(f.Error) > 0 {
-			collectFailure(f.Error, parts, depth+1)
+			ft.collect(f.Error, depth+1)
 		}
-		if len(*parts) == before && f.Message != "" {
-			*parts = append(*parts, f.Message)
+		if len(ft.parts) == before && f.Message != "" {
+			ft.parts = append(ft.parts, f.Message)
 		}
 	default:
-		*parts = append(*parts, string(raw))
+		ft.parts = append(ft.parts, string(raw))
 	}
 }
 
@@ -139,6 +162,9 @@ type ActivitiesService service
 func (s *ActivitiesService) Get(ctx context.Context, requestID string) (Activity, error) {
 	var out Activity
 	err := s.c.do(ctx, http.MethodGet, "/activities/"+pathID(requestID), nil, nil, &out)
+	if out.Error != "" {
+		out.Error = s.c.masker(ctx, s.c.currentToken()).mask(out.Error)
+	}
 	return out, err
 }
 
@@ -158,7 +184,12 @@ func (s *ActivitiesService) Query(ctx context.Context, from, to time.Time, page,
 	if err := s.c.do(ctx, http.MethodPost, "/activities/query", nil, q, &out); err != nil {
 		return Page[Activity]{}, err
 	}
-	return out.normalise(q.Page, q.PageSize), nil
+	p := out.normalise(q.Page, q.PageSize)
+	m := s.c.masker(ctx, s.c.currentToken()) // one masker: its pieces are built once
+	for i := range p.Items {
+		p.Items[i].Error = m.mask(p.Items[i].Error)
+	}
+	return p, nil
 }
 
 // MaxActivityIDs is the most request ids QueryByIDs takes in one call: the
@@ -199,10 +230,12 @@ func (s *ActivitiesService) QueryByIDs(ctx context.Context, requestIDs []string)
 		return Page[Activity]{}, err
 	}
 	rows := make([]Activity, 0, len(out.Data))
+	m := s.c.masker(ctx, s.c.currentToken()) // one masker: its pieces are built once
 	for _, r := range out.Data {
 		if r.RequestID == "" {
 			r.RequestID = r.ID
 		}
+		r.Error = m.mask(r.Error)
 		rows = append(rows, r.Activity)
 	}
 	p := bodyPage[Activity]{TotalCount: out.TotalCount, TotalPages: out.TotalPages, Page: out.Page, Data: rows}

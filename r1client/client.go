@@ -174,7 +174,8 @@ func (c *Client) accessToken(ctx context.Context, stale string) (string, error) 
 		return "", err
 	}
 	if status < 200 || status > 299 {
-		return "", newAPIError(http.MethodPost, path, status, respHdr, respBody)
+		// The form we sent is never quoted; R1's answer may quote the secret.
+		return "", newAPIError(c.masker(ctx, stale), c.now(), http.MethodPost, path, status, respHdr, respBody)
 	}
 	var tr tokenResponse
 	if err := json.Unmarshal(respBody, &tr); err != nil {
@@ -196,10 +197,30 @@ func (c *Client) accessToken(ctx context.Context, stale string) (string, error) 
 	return tok, nil
 }
 
+// masker masks, in what R1 answers to one call, the client secret, the
+// caller's secrets (WithSecrets) and extra ones: the access token used and
+// the secrets the request carries.
+func (c *Client) masker(ctx context.Context, extra ...string) *masker {
+	secrets := append([]string{c.clientSecret}, extra...)
+	return newMasker(append(secrets, contextSecrets(ctx)...)...)
+}
+
+// currentToken is the cached access token, "" when there is none.
+func (c *Client) currentToken() string {
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
+	return c.token
+}
+
 // do performs one authenticated R1 call: JSON body in (may be nil), the JSON
 // answer decoded into out (may be nil). A 401 triggers one token refresh and
-// one retry. Non-2xx answers become typed errors.
+// one retry. Non-2xx answers become typed errors, with every secret of the
+// call masked.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) error {
+	var sent []string // secrets the request carries
+	if cs, ok := in.(carriesSecrets); ok {
+		sent = cs.secrets()
+	}
 	var body []byte
 	if in != nil {
 		var err error
@@ -230,13 +251,14 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			continue
 		}
 		if status < 200 || status > 299 {
-			return newAPIError(method, path, status, respHdr, respBody)
+			return newAPIError(c.masker(ctx, append(sent, tok, stale)...), c.now(), method, path, status, respHdr, respBody)
 		}
 		if out == nil || len(bytes.TrimSpace(respBody)) == 0 {
 			return nil
 		}
 		if err := json.Unmarshal(respBody, out); err != nil {
-			return fmt.Errorf("R1 %s %s: decoding %d response: %s", method, path, status, jsonErrorKind(err))
+			kind := c.masker(ctx, append(sent, tok, stale)...).mask(jsonErrorKind(err))
+			return fmt.Errorf("R1 %s %s: decoding %d response: %s", method, path, status, kind)
 		}
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -163,26 +164,45 @@ func Retryable(err error) bool {
 }
 
 // errorBody is the union of R1's error shapes: IDM ApiError, APM ErrorResource,
-// and the loose {"error": "..."} of other services.
+// and the loose {"error": "..."} of other services. Fields whose type varies
+// between services (a numeric status or code) are read leniently, so an
+// unexpected shape still parses.
 type errorBody struct {
-	Status       string          `json:"status"`
-	Code         string          `json:"code"`
-	ErrorCode    string          `json:"errorCode"`
-	Message      string          `json:"message"`
+	Status       json.RawMessage `json:"status"`
+	Code         looseString     `json:"code"`
+	ErrorCode    looseString     `json:"errorCode"`
+	Message      looseString     `json:"message"`
 	Error        json.RawMessage `json:"error"`
-	RequestID    string          `json:"requestId"`
+	RequestID    looseString     `json:"requestId"`
 	SubErrors    []SubError      `json:"subErrors"`
 	Errors       json.RawMessage `json:"errors"`
 	NestedErrors []SubError      `json:"nestedErrors"`
 }
 
-// newAPIError turns an R1 error response into the matching typed error.
-func newAPIError(method, path string, status int, header http.Header, body []byte) error {
+// looseString takes a JSON string, number or boolean as text; anything else
+// (an object, an array, null) as "".
+type looseString string
+
+func (l *looseString) UnmarshalJSON(b []byte) error {
+	var s string
+	switch {
+	case json.Unmarshal(b, &s) == nil:
+		*l = looseString(s)
+	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9' || b[0] == 't' || b[0] == 'f'):
+		*l = looseString(b)
+	}
+	return nil
+}
+
+// newAPIError turns an R1 error response into the matching typed error. m
+// masks the call's secrets in the whole body before anything of it is parsed
+// or shortened.
+func newAPIError(m *masker, now time.Time, method, path string, status int, header http.Header, body []byte) error {
 	base := APIError{StatusCode: status, Method: method, Path: path}
-	parseErrorBody(&base, body)
+	parseErrorBody(&base, m.maskBytes(body), m)
 	switch {
 	case status == http.StatusTooManyRequests:
-		return &RateLimitError{APIError: base, RetryAfter: parseRetryAfter(header.Get("Retry-After"))}
+		return &RateLimitError{APIError: base, RetryAfter: parseRetryAfter(header.Get("Retry-After"), now)}
 	case status == http.StatusConflict:
 		return &ConflictError{base}
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
@@ -200,18 +220,22 @@ func newAPIError(method, path string, status int, header http.Header, body []byt
 	return &base
 }
 
-func parseErrorBody(e *APIError, body []byte) {
-	var eb errorBody
+// parseErrorBody reads an already masked body. Every text taken from it is
+// masked once more after JSON decoding (an escape the raw masking did not
+// know cannot hide a secret) and only then shortened.
+func parseErrorBody(e *APIError, body []byte, m *masker) {
 	if len(body) == 0 {
 		return
 	}
+	text := func(s string, n int) string { return capText(m.mask(s), n) }
+	var eb errorBody
 	if err := json.Unmarshal(body, &eb); err != nil {
-		e.Message = capText(strings.TrimSpace(string(body)), 200)
+		e.Message = text(strings.TrimSpace(string(body)), 200)
 		return
 	}
-	e.RequestID = capText(eb.RequestID, 100)
-	e.Code = capText(firstNonEmpty(eb.Code, eb.ErrorCode), 100)
-	msg := eb.Message
+	e.RequestID = text(string(eb.RequestID), 100)
+	e.Code = text(firstNonEmpty(string(eb.Code), string(eb.ErrorCode)), 100)
+	msg := string(eb.Message)
 	if msg == "" && len(eb.Error) > 0 {
 		var s string
 		if json.Unmarshal(eb.Error, &s) == nil {
@@ -237,18 +261,18 @@ func parseErrorBody(e *APIError, body []byte) {
 		subs = subs[:10]
 	}
 	for i := range subs {
-		subs[i].Object = capText(subs[i].Object, 100)
-		subs[i].Field = capText(subs[i].Field, 100)
-		subs[i].Code = capText(subs[i].Code, 100)
-		subs[i].Message = capText(subs[i].Message, 200)
+		subs[i].Object = text(subs[i].Object, 100)
+		subs[i].Field = text(subs[i].Field, 100)
+		subs[i].Code = text(subs[i].Code, 100)
+		subs[i].Message = text(subs[i].Message, 200)
 		if e.Code == "" && subs[i].Code != "" {
 			e.Code = subs[i].Code
 		}
 	}
 	e.SubErrors = subs
-	e.Message = capText(msg, maxMessage)
+	e.Message = text(msg, maxMessage)
 	if e.Message == "" && len(subs) == 0 {
-		e.Message = capText(strings.TrimSpace(string(body)), 200)
+		e.Message = text(strings.TrimSpace(string(body)), 200)
 	}
 }
 
@@ -266,17 +290,35 @@ func isDuplicateText(s string) bool {
 	return strings.Contains(s, "must be unique") || strings.Contains(s, "already exists") || strings.Contains(s, "duplicate")
 }
 
-func parseRetryAfter(v string) time.Duration {
+// maxRetryAfter caps the wait a Retry-After asks for. R1 limits calls per
+// minute, so an honest answer is seconds, at most about a minute. A longer
+// one (a proxy's, or an HTTP-date from a skewed clock) would become the next
+// retry's delay as is (it overrides the retry policy's backoff) and could
+// stall a migration silently for hours, past the activity's 30-minute budget.
+const maxRetryAfter = 5 * time.Minute
+
+// parseRetryAfter reads delay-seconds (a decimal fraction is tolerated) or an
+// HTTP-date relative to now. Absent, unreadable, negative or past values
+// give 0 (the retry policy's backoff applies); the result never exceeds
+// maxRetryAfter and never overflows.
+func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+	if secs, err := strconv.ParseFloat(v, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case math.IsNaN(secs) || secs <= 0: // NaN, negative, -Inf, or a tiny value that rounded to 0
+			return 0
+		case secs >= maxRetryAfter.Seconds(): // +Inf and 1e300 included: compared before any multiplication
+			return maxRetryAfter
+		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
+		// Sub saturates instead of overflowing for dates centuries away.
+		if d := t.Sub(now); d > 0 {
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

@@ -53,6 +53,9 @@ func (p PassphraseCreate) String() string {
 		p.Username, redacted, p.VLANID, p.NumberOfDevicesType, p.NumberOfDevices, p.ExpirationDate)
 }
 
+// secrets lets a failed create mask the passphrase R1 may quote back.
+func (p PassphraseCreate) secrets() []string { return []string{p.Passphrase} }
+
 // GoString keeps %#v from printing the secret.
 func (p PassphraseCreate) GoString() string { return "r1client." + p.String() }
 

@@ -15,14 +15,16 @@
 // identity auto-created per passphrase; the DPSK-026 / GENERAL-026 delete
 // dependencies; the three paging styles. On top it adds what rehearsals need:
 // a per-tenant token bucket answering 429, log-normal latency, injected faults
-// (5xx, responses slower than the client's timeout, and commit-then-fail: the
-// write is applied but the client gets a 502 or a cut connection), and an
+// (5xx, responses slower than the client's timeout, commit-then-fail: the
+// write is applied but the client gets a 502 or a cut connection, and
+// quote-passphrase: a create refused with the passphrase quoted back), and an
 // inspection API under /__sim/ (inventory, stats, config, reset) with the same
 // operations as Go methods. The inventory is the committed state;
 // ?view=visible (VisibleInventory) is what reads show now.
 //
 // What it must never do: log a passphrase, a client secret or a token, or put
-// one into an error body. Its request log carries method, operation, tenant,
+// one into an error body (but where the quote-passphrase fault is asked to,
+// to prove clients mask what R1 quotes). Its request log carries method, operation, tenant,
 // status and duration only. The inventory (GET /__sim/inventory) does hold
 // passphrase values: it exists so tests can compare R1's end state with an
 // export, and the simulator serves on loopback by default for that reason.

@@ -215,6 +215,7 @@ type Settings struct {
 	CommitThenFailRate  *float64  `json:"commitThenFailRate,omitempty"`
 	CommitThenFailMode  *string   `json:"commitThenFailMode,omitempty"`
 	CommitThenFailOps   *[]string `json:"commitThenFailOps,omitempty"` // [] = every write
+	QuotePassphraseRate *float64  `json:"quotePassphraseRate,omitempty"`
 }
 
 // SettingsOf is the Settings view of o, every field set.
@@ -229,6 +230,7 @@ func SettingsOf(o Options) Settings {
 		SlowDelay: d(o.Faults.SlowDelay), CommitThenFailRate: &o.Faults.CommitThenFailRate,
 		CommitThenFailMode: &o.Faults.CommitThenFailMode,
 		VisibilityDelay:    d(o.VisibilityDelay), CommitThenFailOps: &ops,
+		QuotePassphraseRate: &o.Faults.QuotePassphraseRate,
 	}
 }
 
@@ -247,6 +249,7 @@ func (st Settings) validate() error {
 	rate("serverErrorRate", st.ServerErrorRate)
 	rate("slowRate", st.SlowRate)
 	rate("commitThenFailRate", st.CommitThenFailRate)
+	rate("quotePassphraseRate", st.QuotePassphraseRate)
 	nonNeg("latencyMedian", st.LatencyMedian)
 	nonNeg("activityNotFoundFor", st.ActivityNotFoundFor)
 	nonNeg("activityPendingFor", st.ActivityPendingFor)
@@ -315,6 +318,7 @@ func (s *Sim) Configure(st Settings) error {
 	if st.CommitThenFailOps != nil {
 		o.Faults.CommitThenFailOps = slices.Clone(*st.CommitThenFailOps)
 	}
+	setF(&o.Faults.QuotePassphraseRate, st.QuotePassphraseRate)
 	perMinute, burst := o.RateLimitPerMinute, o.Burst
 	s.optMu.Unlock()
 	if st.RateLimitPerMinute != nil || st.Burst != nil {

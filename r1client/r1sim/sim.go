@@ -42,6 +42,9 @@ type Faults struct {
 	// (names as in Stats.Calls, e.g. OpCreatePassphrase; "creates" = CreateOps).
 	// Empty = every write.
 	CommitThenFailOps []string
+	// QuotePassphraseRate applies to passphrase creates only: R1 refuses the
+	// passphrase and quotes it in its answer (see quotePassphrase).
+	QuotePassphraseRate float64
 }
 
 // Write operations, named as in Stats.Calls.
@@ -334,6 +337,9 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 		}
 		writeError(w, http.StatusBadGateway, "Bad gateway") // ...and the answer is lost
 		return tenantID
+	}
+	if op == quoteOp && f.QuotePassphraseRate > 0 && s.float() < f.QuotePassphraseRate {
+		h = s.quotePassphrase
 	}
 	rep := h(r, t)
 	if r.Context().Err() != nil {
