@@ -38,6 +38,8 @@ type Config struct {
 	Logger         *slog.Logger
 	// HealthTimeout bounds the Temporal health check of /healthz (default 2s).
 	HealthTimeout time.Duration
+	// Codec configures the codec server under /codec (see CodecConfig).
+	Codec CodecConfig
 }
 
 type handler struct {
@@ -53,6 +55,7 @@ type handler struct {
 //	GET  /v1/migrations/{id}/pools   each pool's state
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop
 //	GET  /healthz                    the service and its Temporal connection
+//	POST /codec/encode, /codec/decode Temporal's codec protocol for the CLI and UI (see CodecConfig)
 func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -70,6 +73,7 @@ func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	mux.Handle("GET /v1/migrations/{id}/pools", h.authorized(h.pools))
 	mux.Handle("POST /v1/migrations/{id}/cancel", h.authorized(h.cancel))
 	mux.HandleFunc("GET /healthz", h.healthz)
+	h.routeCodec(mux)
 	return h.logged(mux)
 }
 

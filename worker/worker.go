@@ -7,6 +7,7 @@ package worker
 import (
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 
 	"go.temporal.io/sdk/client"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/dpskmigrate/dpskmigrate/activities"
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/r1client"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -98,12 +100,20 @@ func (w *Workers) Stop() {
 
 // Dial connects to Temporal using the standard settings: TEMPORAL_ADDRESS,
 // TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* (and a temporal.toml
-// profile when TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE are set).
+// profile when TEMPORAL_CONFIG_FILE / TEMPORAL_PROFILE are set). Payloads and
+// failure messages are encrypted with the key ring of
+// DPSKMIGRATE_CODEC_KEYS / DPSKMIGRATE_CODEC_KEY_FILE when one is set (see
+// payloadcrypt), so every worker and client of ours reads the same histories.
 func Dial(logger *slog.Logger) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal client settings: %w", err)
 	}
+	ring, err := payloadcrypt.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("payload encryption: %w", err)
+	}
+	payloadcrypt.ApplyTo(&opts, ring)
 	if logger != nil {
 		opts.Logger = log.NewStructuredLogger(logger)
 	}

@@ -10,6 +10,12 @@
 //	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" -F export=@export.json -F namePrefix=cp- \
 //	     http://127.0.0.1:8080/v1/migrations
 //	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" http://127.0.0.1:8080/v1/migrations/<id>
+//
+// With a payload key (DPSKMIGRATE_CODEC_KEYS or DPSKMIGRATE_CODEC_KEY_FILE) it
+// also serves the codec endpoint /codec for the Temporal CLI and UI:
+//
+//	temporal workflow show --workflow-id <id> --codec-endpoint http://127.0.0.1:8080/codec \
+//	  --codec-auth "Bearer $DPSKMIGRATE_TRIGGER_TOKEN"
 package main
 
 import (
@@ -26,6 +32,7 @@ import (
 	"time"
 
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/trigger"
 	"github.com/dpskmigrate/dpskmigrate/worker"
@@ -54,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address (host:port)")
 	insecureNoAuth := fs.Bool("insecure-no-auth", false, "serve without a bearer token; allowed only on a loopback --addr")
 	maxBody := fs.Int64("max-body-bytes", trigger.DefaultMaxBodyBytes, "largest accepted request body (an export upload)")
+	codecOrigins := fs.String("codec-cors-origin", getenv(trigger.CodecOriginEnv),
+		"comma-separated browser origins (the Temporal UI's, such as http://localhost:8233) allowed to call /codec")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +75,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	token := getenv(trigger.TokenEnv)
 	if err := trigger.CheckAuth(*addr, token, *insecureNoAuth); err != nil {
 		return err
+	}
+	origins, err := trigger.ParseCORSOrigins(*codecOrigins)
+	if err != nil {
+		return err
+	}
+	ring, err := payloadcrypt.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("payload encryption: %w", err)
 	}
 	if token != "" && *insecureNoAuth {
 		logger.Warn("--insecure-no-auth ignored: " + trigger.TokenEnv + " is set, so requests need the token")
@@ -88,8 +105,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	if queue == "" {
 		queue = workflows.TaskQueue
 	}
+	namespace := getenv("TEMPORAL_NAMESPACE")
 	svc := &migrations.Service{Temporal: c, Store: store, TaskQueue: queue,
-		Namespace: getenv("TEMPORAL_NAMESPACE"), UIBaseURL: getenv("TEMPORAL_UI_URL")}
+		Namespace: namespace, UIBaseURL: getenv("TEMPORAL_UI_URL")}
+	codec := trigger.CodecConfig{Namespace: namespace, CORSOrigins: origins}
+	if !ring.Empty() {
+		codec.Codec = payloadcrypt.NewCodec(ring)
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -102,6 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	srv := &http.Server{
 		Handler: trigger.NewHandler(svc, trigger.Config{
 			Token: token, InsecureNoAuth: *insecureNoAuth && token == "", MaxBodyBytes: *maxBody, Logger: logger,
+			Codec: codec,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // a large export over a slow link
@@ -111,7 +134,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("trigger listening", "addr", ln.Addr().String(), "auth", token != "",
-		"task_queue", queue, "export_dir", store.Dir, "max_body_bytes", *maxBody)
+		"task_queue", queue, "export_dir", store.Dir, "max_body_bytes", *maxBody,
+		"codec", !ring.Empty(), "payload_keys", ring.IDs(), "codec_cors_origins", origins)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

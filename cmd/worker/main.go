@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/worker"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -29,6 +30,14 @@ func run(logger *slog.Logger) error {
 		return fmt.Errorf("configuration: %w", err)
 	}
 	cfg.Logger = logger
+	ring, err := payloadcrypt.FromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("payload encryption: %w", err)
+	}
+	if ring.Empty() {
+		logger.Warn("histories are not encrypted: usernames, R1 IDs and R1 error text are stored in clear in Temporal; set " +
+			payloadcrypt.KeysEnv + " or " + payloadcrypt.KeyFileEnv + " (README: Encrypting histories)")
+	}
 	c, err := worker.Dial(logger)
 	if err != nil {
 		return err
@@ -45,7 +54,8 @@ func run(logger *slog.Logger) error {
 		"task_queue", cfg.TaskQueue, "r1_task_queue", workflows.R1TaskQueue(cfg.TaskQueue),
 		"r1_calls_per_minute", cfg.CallsPerMinute, "export_dir", cfg.ExportDir,
 		"r1_tenant", cfg.R1.TenantID, "r1_base_url", cfg.R1.BaseURL, "r1_region", cfg.R1.Region,
-		"stop_timeout", cfg.StopTimeout)
+		"stop_timeout", cfg.StopTimeout,
+		"payload_key", ring.EncryptingKeyID(), "payload_keys", ring.IDs())
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

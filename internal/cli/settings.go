@@ -33,6 +33,8 @@ var envVars = [][2]string{
 	{"TEMPORAL_UI_URL", "Temporal Web UI for links (default " + DefaultUIURL + ")"},
 	{"DPSKMIGRATE_TASK_QUEUE", "workflow task queue the workers poll (default " + workflows.TaskQueue + ")"},
 	{"DPSKMIGRATE_EXPORT_DIR", "export store shared with the workers (default " + worker.DefaultExportDir() + ")"},
+	{"DPSKMIGRATE_CODEC_KEYS", "payload keys id:base64key,... (the first encrypts, every one decrypts); the workers' keys, to read encrypted histories"},
+	{"DPSKMIGRATE_CODEC_KEY_FILE", "a file of id:base64key lines, instead of DPSKMIGRATE_CODEC_KEYS"},
 	{"R1_CALLS_PER_MINUTE", fmt.Sprintf("the tenant's R1 call budget, for time estimates and ETAs (default %d)", worker.DefaultCallsPerMinute)},
 	{"R1_BASE_URL, R1_REGION", "R1 API endpoint or region (plan --check-r1)"},
 	{"R1_TENANT_ID, R1_CLIENT_ID, R1_CLIENT_SECRET", "R1 application token (plan --check-r1)"},

@@ -180,7 +180,7 @@ var stateMeaning = map[string]string{
 func WriteStatus(w io.Writer, st migrations.Status) {
 	label := stateLabel(st)
 	fmt.Fprintf(w, "Migration %s: %s", st.WorkflowID, label)
-	if m := stateMeaning[label]; m != "" {
+	if m := stateMeaning[label]; m != "" && st.Error == "" { // an unreadable result proves nothing
 		fmt.Fprintf(w, " (%s)", m)
 	}
 	fmt.Fprintln(w)
