@@ -3,6 +3,7 @@ package activities
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"go.temporal.io/sdk/temporal"
@@ -89,6 +90,10 @@ func (c *planCache) evictLocked() {
 
 func (c *planCache) load(in ExportInput) (*plannedExport, error) {
 	data, err := c.store.Load(in.Export)
+	if _, refused := errors.AsType[*exportstore.RefusedError](err); refused {
+		// A reference outside the store, a link, a changed file: no retry helps.
+		return nil, temporal.NewNonRetryableApplicationError("load export: "+err.Error(), ErrExportInvalid, nil)
+	}
 	if err != nil {
 		// A missing store directory may be a mount that is not there yet: retry.
 		return nil, temporal.NewApplicationError("load export: "+err.Error(), ErrExportUnavailable)

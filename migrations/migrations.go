@@ -92,7 +92,7 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 	// anything is stored: a refused start leaves nothing behind.
 	sum := sha256.Sum256(export)
 	in, err := workflows.MigrationInput{
-		Export:                exportstore.Ref{URI: "file:///pending", SHA256: hex.EncodeToString(sum[:])},
+		Export:                exportstore.Ref{SHA256: hex.EncodeToString(sum[:])},
 		Plan:                  opts.Plan,
 		ParallelExecution:     opts.ParallelExecution,
 		MaxConcurrent:         opts.MaxConcurrent,
@@ -108,7 +108,9 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 	if err != nil {
 		return Started{}, err
 	}
-	in.Export = ref
+	// The input names the digest only: each worker finds the file in its own
+	// mount of the store.
+	in.Export = exportstore.Ref{SHA256: ref.SHA256}
 	id := opts.WorkflowID
 	if id == "" {
 		id = NewWorkflowID(plan, ref)

@@ -226,7 +226,7 @@ var optionNames = []string{
 var workflowIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$`)
 
 // placeholderRef lets the option checks run before the export is stored.
-var placeholderRef = exportstore.Ref{URI: "file:///pending.json", SHA256: strings.Repeat("0", 64)}
+var placeholderRef = exportstore.Ref{SHA256: strings.Repeat("0", 64)}
 
 // parseOptions reads the start options and checks them with the workflow's own
 // rules; it returns every problem at once.
