@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
@@ -33,6 +34,9 @@ type Service struct {
 	TaskQueue string // default workflows.TaskQueue
 	Namespace string // for UI links; default "default"
 	UIBaseURL string // e.g. http://localhost:8233; empty = no links
+	// DataConverter decodes workflow inputs (PruneExports); it must be the
+	// one the client was dialed with. Default: the SDK's default converter.
+	DataConverter converter.DataConverter
 }
 
 // Options are what a person chooses when starting a migration.
