@@ -46,6 +46,11 @@ func (c *planCache) get(in ExportInput) (*plannedExport, error) {
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("plan options: "+err.Error(), ErrExportInvalid, nil)
 	}
+	// The reference is checked even when its plan is cached: a path outside
+	// the store is refused every time, not only on a cache miss.
+	if _, err := c.store.Path(in.Export); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("load export: "+err.Error(), ErrExportInvalid, nil)
+	}
 	key := in.Export.SHA256 + "|" + string(opts)
 
 	c.mu.Lock()
