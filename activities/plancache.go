@@ -3,6 +3,7 @@ package activities
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"sync"
 
 	"go.temporal.io/sdk/temporal"
@@ -44,6 +45,11 @@ func (c *planCache) get(in ExportInput) (*plannedExport, error) {
 	opts, err := json.Marshal(in.Plan)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("plan options: "+err.Error(), ErrExportInvalid, nil)
+	}
+	// The reference is checked even when its plan is cached: a path outside
+	// the store is refused every time, not only on a cache miss.
+	if _, err := c.store.Path(in.Export); err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("load export: "+err.Error(), ErrExportInvalid, nil)
 	}
 	key := in.Export.SHA256 + "|" + string(opts)
 
@@ -89,6 +95,10 @@ func (c *planCache) evictLocked() {
 
 func (c *planCache) load(in ExportInput) (*plannedExport, error) {
 	data, err := c.store.Load(in.Export)
+	if _, refused := errors.AsType[*exportstore.RefusedError](err); refused {
+		// A reference outside the store, a link, a changed file: no retry helps.
+		return nil, temporal.NewNonRetryableApplicationError("load export: "+err.Error(), ErrExportInvalid, nil)
+	}
 	if err != nil {
 		// A missing store directory may be a mount that is not there yet: retry.
 		return nil, temporal.NewApplicationError("load export: "+err.Error(), ErrExportUnavailable)

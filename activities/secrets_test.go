@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -73,7 +74,7 @@ func TestR1TextAboutARowNeverQuotesItsPassphrase(t *testing.T) {
 		exp.DPSKPools[0].DPSKs[i].Passphrase = secrettest.Random(rng, 24, true)
 	}
 	exp.DPSKPools[0].DPSKs[0].Passphrase = `q"\` + secrettest.Random(rng, 21, true) // JSON escapes it
-	store, err := exportstore.New(t.TempDir())
+	store, err := exportstore.New(filepath.Join(t.TempDir(), "exports"))
 	require.NoError(t, err)
 	ref, err := store.PutBytes([]byte(jsonText(exp)))
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -68,7 +69,7 @@ func newEnv(t *testing.T, simOpts r1sim.Options) *env {
 	e.sim = stack.StartSim(simOpts)
 	t.Cleanup(e.sim.Close)
 	var err error
-	e.store, err = exportstore.New(t.TempDir())
+	e.store, err = exportstore.New(filepath.Join(t.TempDir(), "exports")) // t.TempDir() is 0755: the store makes a 0700 one
 	require.NoError(t, err)
 	e.svc = &migrations.Service{Temporal: temporalC, Store: e.store, TaskQueue: e.queue}
 	return e

@@ -1,11 +1,15 @@
 // Package exportstore keeps Cloudpath exports as content-addressed files so that
-// workflows can refer to an export by name and digest (a claim check) instead of
+// workflows can refer to an export by its digest (a claim check) instead of
 // carrying its passphrases through Temporal.
 //
 // The directory is shared by whatever starts migrations (CLI, trigger service)
 // and by the workers. A file is named by the SHA-256 of its bytes, so storing
 // the same export twice yields the same reference, and a reader can always
 // verify that it got exactly the bytes the migration was started with.
+//
+// Anyone who can start a workflow chooses a reference, so the store reads only
+// its own files: <dir>/<sha256>.json, a regular file, never through a link.
+// It never tells what a file's actual digest is.
 package exportstore
 
 import (
@@ -15,8 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 )
@@ -25,37 +31,75 @@ import (
 const DefaultMaxBytes = 64 << 20
 
 // Ref names a stored export. It is safe to put in workflow inputs: it holds a
-// location and a digest, never the content.
+// digest (and perhaps where the file is), never the content.
 type Ref struct {
-	URI    string `json:"uri"`    // file:///abs/path/<sha256>.json
-	SHA256 string `json:"sha256"` // lower-case hex digest of the file's bytes
+	// SHA256 is the lower-case hex digest of the export's bytes: the store
+	// finds <sha256>.json in its directory. The only required field.
+	SHA256 string `json:"sha256"`
+	// URI is informational: file:///<store>/<sha256>.json. When set it must
+	// name exactly that file of the store that loads it.
+	URI string `json:"uri,omitempty"`
 }
 
-// Validate reports whether the reference is well formed.
+// RefusedError is a reference or a stored file the store will not read. No
+// retry helps: the reference must change, or the export be stored again.
+type RefusedError struct{ msg string }
+
+func (e *RefusedError) Error() string { return e.msg }
+
+func refusef(format string, args ...any) error {
+	return &RefusedError{fmt.Sprintf(format, args...)}
+}
+
+// Validate reports whether the reference is well formed; Load also checks
+// that a URI names the file of its own store.
 func (r Ref) Validate() error {
-	if r.URI == "" {
-		return errors.New("export reference has no uri: set export.uri to the stored file (file:///...)")
+	if r.SHA256 == "" {
+		return refusef(`export reference has no sha256: set export.sha256 to the digest that "dpskmigrate store" prints`)
 	}
 	if len(r.SHA256) != 64 || strings.Trim(strings.ToLower(r.SHA256), "0123456789abcdef") != "" {
-		return fmt.Errorf("export reference sha256 %q is not a 64-character hex digest", r.SHA256)
+		return refusef("export reference sha256 %q is not a 64-character hex digest", r.SHA256)
+	}
+	if r.URI == "" {
+		return nil
+	}
+	// Shape only: the name must be <sha256>.json, with no ".." anywhere.
+	p, err := uriPath(r.URI)
+	if err == nil && (path.Base(p) != r.FileName() || (p != r.FileName() && !path.IsAbs(p)) || path.Clean(p) != p) {
+		err = errors.New("it names another file")
+	}
+	if err != nil {
+		return r.uriRefusal("")
 	}
 	return nil
 }
 
-// Path returns the local file path of the reference.
-func (r Ref) Path() (string, error) {
-	if strings.HasPrefix(r.URI, "file://") {
-		u, err := url.Parse(r.URI)
-		if err != nil {
-			return "", fmt.Errorf("export uri %q: %w", r.URI, err)
-		}
-		return u.Path, nil
+// FileName is the name of the referenced export in its store: <sha256>.json.
+func (r Ref) FileName() string { return strings.ToLower(r.SHA256) + ".json" }
+
+// uriPath returns the path a URI names: a file:// URI's path or a plain path.
+func uriPath(uri string) (string, error) {
+	if !strings.Contains(uri, "://") {
+		return uri, nil
 	}
-	if strings.Contains(r.URI, "://") {
-		return "", fmt.Errorf("export uri %q: only file:// URIs and plain paths are supported", r.URI)
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "file" || u.Host != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", errors.New("not a local file URI")
 	}
-	return r.URI, nil
+	return u.Path, nil
 }
+
+// uriRefusal says which URIs are accepted; dir is the store's, when known.
+func (r Ref) uriRefusal(dir string) error {
+	where := "file:///<export store>/" + r.FileName()
+	if dir != "" {
+		where = fileURI(filepath.Join(dir, r.FileName()))
+	}
+	return refusef("export uri %q is not accepted: the store reads only its own files. Give export.sha256 alone (%q), or a uri naming that file in the export store: %q or %q",
+		r.URI, r.SHA256, r.FileName(), where)
+}
+
+func fileURI(p string) string { return (&url.URL{Scheme: "file", Path: p}).String() }
 
 // Store is a directory of content-addressed exports.
 type Store struct {
@@ -63,15 +107,29 @@ type Store struct {
 	MaxBytes int64 // 0 = DefaultMaxBytes
 }
 
-// New returns a store in dir, creating the directory (mode 0700: exports hold
-// passphrases) when it does not exist.
+// New returns a store in dir. A missing directory is created with mode 0700
+// (exports hold passphrases); an existing one that other users may enter is
+// refused, never changed behind the operator's back.
 func New(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	info, err := os.Stat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(abs, 0o700); err != nil {
+			return nil, fmt.Errorf("export store %s: %w", abs, err)
+		}
+		info, err = os.Stat(abs)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("export store %s: %w", abs, err)
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("export store %s is not a directory: point DPSKMIGRATE_EXPORT_DIR at a directory", abs)
+	}
+	if err := checkPrivate(abs, info); err != nil {
+		return nil, err
 	}
 	return &Store{Dir: abs}, nil
 }
@@ -90,9 +148,12 @@ func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("export is larger than the %d MiB limit", e.Limit>>20)
 }
 
+// tempPrefix starts the names of exports being written.
+const tempPrefix = ".incoming-"
+
 // Put stores the bytes read from r and returns their reference.
 func (s *Store) Put(r io.Reader) (Ref, error) {
-	tmp, err := os.CreateTemp(s.Dir, ".incoming-*")
+	tmp, err := os.CreateTemp(s.Dir, tempPrefix+"*")
 	if err != nil {
 		return Ref{}, fmt.Errorf("export store: %w", err)
 	}
@@ -108,53 +169,83 @@ func (s *Store) Put(r io.Reader) (Ref, error) {
 	if n > s.maxBytes() {
 		return Ref{}, &TooLargeError{Limit: s.maxBytes()}
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	final := filepath.Join(s.Dir, sum+".json")
+	ref := Ref{SHA256: hex.EncodeToString(h.Sum(nil))}
+	final := filepath.Join(s.Dir, ref.FileName())
 	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		return Ref{}, fmt.Errorf("export store: %w", err)
 	}
+	// A rename replaces whatever had the name (a link included) and gives
+	// the file a fresh modification time: storing again renews its retention.
 	if err := os.Rename(tmp.Name(), final); err != nil {
 		return Ref{}, fmt.Errorf("export store: %w", err)
 	}
-	return Ref{URI: (&url.URL{Scheme: "file", Path: final}).String(), SHA256: sum}, nil
+	ref.URI = fileURI(final)
+	return ref, nil
 }
 
 // PutBytes stores data.
 func (s *Store) PutBytes(data []byte) (Ref, error) { return s.Put(bytes.NewReader(data)) }
 
-// Load reads the export named by ref and verifies its digest. It reads
-// file:// URIs and plain paths; a relative path or a bare digest is looked up
-// in the store's directory.
-func (s *Store) Load(ref Ref) ([]byte, error) {
+// Path returns the file of ref in this store. A URI in ref must name that
+// file: "<sha256>.json", its absolute path, or its file:// URI.
+func (s *Store) Path(ref Ref) (string, error) {
 	if err := ref.Validate(); err != nil {
-		return nil, err
+		return "", err
 	}
-	path, err := ref.Path()
+	p := filepath.Join(s.Dir, ref.FileName())
+	if ref.URI != "" && ref.URI != ref.FileName() && ref.URI != p && ref.URI != fileURI(p) {
+		return "", ref.uriRefusal(s.Dir)
+	}
+	return p, nil
+}
+
+// Load reads the export named by ref from this store and verifies its digest.
+func (s *Store) Load(ref Ref) ([]byte, error) {
+	p, err := s.Path(ref)
 	if err != nil {
 		return nil, err
 	}
-	if !filepath.IsAbs(path) && s != nil {
-		path = filepath.Join(s.Dir, path)
-	}
-	f, err := os.Open(path)
+	info, err := os.Lstat(p)
 	if err != nil {
-		return nil, fmt.Errorf("export %s: %w (is the export store directory shared between the starter and the workers?)", ref.URI, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("export sha256 %s is not in the export store %s: store it again (is the store shared between the starter and the workers?)", ref.SHA256, s.Dir)
+		}
+		return nil, fmt.Errorf("export sha256 %s: %w", ref.SHA256, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, refusef("export sha256 %s is not a regular file in the export store (%s): the store reads only files it wrote; remove it and store the export again", ref.SHA256, kind(info.Mode()))
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow, 0)
+	if err != nil {
+		return nil, fmt.Errorf("export sha256 %s: %w", ref.SHA256, err)
 	}
 	defer f.Close()
-	limit := int64(DefaultMaxBytes)
-	if s != nil {
-		limit = s.maxBytes()
+	if opened, err := f.Stat(); err != nil || !os.SameFile(info, opened) {
+		return nil, refusef("export sha256 %s was replaced while it was read: store the export again", ref.SHA256)
 	}
+	limit := s.maxBytes()
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("export %s: %w", ref.URI, err)
+		return nil, fmt.Errorf("export sha256 %s: %w", ref.SHA256, err)
 	}
 	if int64(len(data)) > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
 	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, ref.SHA256) {
-		return nil, fmt.Errorf("export %s: digest mismatch: the file's sha256 is %s, the migration expects %s (the file changed after the migration was started)", ref.URI, got, ref.SHA256)
+	if hex.EncodeToString(sum[:]) != strings.ToLower(ref.SHA256) {
+		// Never the actual digest: it would tell a prober about the content.
+		return nil, refusef("the stored file no longer matches sha256 %s: it changed after it was stored; store the export again", ref.SHA256)
 	}
 	return data, nil
+}
+
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	default:
+		return "a special file"
+	}
 }

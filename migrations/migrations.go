@@ -17,7 +17,9 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
@@ -32,6 +34,9 @@ type Service struct {
 	TaskQueue string // default workflows.TaskQueue
 	Namespace string // for UI links; default "default"
 	UIBaseURL string // e.g. http://localhost:8233; empty = no links
+	// DataConverter decodes workflow inputs (PruneExports); it must be the
+	// one the client was dialed with. Default: the SDK's default converter.
+	DataConverter converter.DataConverter
 }
 
 // Options are what a person chooses when starting a migration.
@@ -97,7 +102,7 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 	// anything is stored: a refused start leaves nothing behind.
 	sum := sha256.Sum256(export)
 	in, err := workflows.MigrationInput{
-		Export:                exportstore.Ref{URI: "file:///pending", SHA256: hex.EncodeToString(sum[:])},
+		Export:                exportstore.Ref{SHA256: hex.EncodeToString(sum[:])},
 		Plan:                  opts.Plan,
 		ParallelExecution:     opts.ParallelExecution,
 		MaxConcurrent:         opts.MaxConcurrent,
@@ -113,7 +118,9 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 	if err != nil {
 		return Started{}, err
 	}
-	in.Export = ref
+	// The input names the digest only: each worker finds the file in its own
+	// mount of the store.
+	in.Export = exportstore.Ref{SHA256: ref.SHA256}
 	id := opts.WorkflowID
 	if id == "" {
 		id = NewWorkflowID(plan, ref)
@@ -178,18 +185,37 @@ type Status struct {
 	UIURL      string                       `json:"uiUrl,omitempty"`
 }
 
-// Status describes a migration: progress while it runs, its result once done.
-func (s *Service) Status(ctx context.Context, id string) (Status, error) {
+// Migration resolves a migration ID: the latest run of a MigrationWorkflow
+// execution with that workflow ID. Anything else (an unknown ID, a pool's
+// child workflow, a workflow of another type) is ErrNotFound. Every method
+// that acts on a migration by ID goes through it, so an entry point (the HTTP
+// trigger) can never be used to read or cancel another workflow.
+func (s *Service) Migration(ctx context.Context, id string) (*workflowpb.WorkflowExecutionInfo, error) {
+	if id == "" {
+		return nil, ErrNotFound
+	}
 	desc, err := s.Temporal.DescribeWorkflowExecution(ctx, id, "")
 	if err != nil {
-		return Status{}, notFound(err)
+		return nil, notFound(err)
+	}
+	info := desc.GetWorkflowExecutionInfo()
+	if info.GetType().GetName() != workflows.MigrationWorkflowName {
+		return nil, ErrNotFound
+	}
+	return info, nil
+}
+
+// Status describes a migration: progress while it runs, its result once done.
+func (s *Service) Status(ctx context.Context, id string) (Status, error) {
+	info, err := s.Migration(ctx, id)
+	if err != nil {
+		return Status{}, err
 	}
 	st := Status{WorkflowID: id, UIURL: s.UIURL(id)}
-	info := desc.GetWorkflowExecutionInfo()
 	st.State = strings.TrimPrefix(enumspb.WorkflowExecutionStatus_name[int32(info.GetStatus())], "WORKFLOW_EXECUTION_STATUS_")
 	switch info.GetStatus() {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		p, err := s.Progress(ctx, id)
+		p, err := s.progress(ctx, id)
 		if err == nil {
 			st.Progress = &p
 		}
@@ -217,6 +243,13 @@ func (s *Service) result(ctx context.Context, id string) (workflows.MigrationRes
 
 // Progress queries a running migration.
 func (s *Service) Progress(ctx context.Context, id string) (workflows.MigrationProgress, error) {
+	if _, err := s.Migration(ctx, id); err != nil {
+		return workflows.MigrationProgress{}, err
+	}
+	return s.progress(ctx, id)
+}
+
+func (s *Service) progress(ctx context.Context, id string) (workflows.MigrationProgress, error) {
 	var p workflows.MigrationProgress
 	v, err := s.Temporal.QueryWorkflow(ctx, id, "", workflows.ProgressQuery)
 	if err != nil {
@@ -263,6 +296,9 @@ func (s *Service) Wait(ctx context.Context, id string) (workflows.MigrationResul
 // Cancel asks a migration to stop: running pools finish their calls in flight
 // and report what R1 holds.
 func (s *Service) Cancel(ctx context.Context, id string) error {
+	if _, err := s.Migration(ctx, id); err != nil {
+		return err
+	}
 	return notFound(s.Temporal.CancelWorkflow(ctx, id, ""))
 }
 

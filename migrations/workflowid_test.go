@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func TestGeneratedWorkflowIDsAreValidAndLeaveRoomForPoolChildren(t *testing.T) {
 }
 
 func TestStartRefusesAnInvalidWorkflowIDBeforeStoringAnything(t *testing.T) {
-	store, err := exportstore.New(t.TempDir())
+	store, err := exportstore.New(filepath.Join(t.TempDir(), "exports"))
 	require.NoError(t, err)
 	// No Temporal client: a refused start must not get as far as Temporal.
 	svc := &Service{Store: store}

@@ -84,7 +84,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.sim = stack.StartSim(o.sim)
 	t.Cleanup(e.sim.Close)
 	var err error
-	e.store, err = exportstore.New(t.TempDir())
+	e.store, err = exportstore.New(filepath.Join(t.TempDir(), "exports")) // t.TempDir() is 0755: the store makes a 0700 one
 	require.NoError(t, err)
 	e.svc = &migrations.Service{Temporal: temporalC, Store: e.store, TaskQueue: e.queue, UIBaseURL: "http://localhost:8233"}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

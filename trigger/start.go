@@ -223,7 +223,7 @@ var optionNames = []string{
 }
 
 // placeholderRef lets the option checks run before the export is stored.
-var placeholderRef = exportstore.Ref{URI: "file:///pending.json", SHA256: strings.Repeat("0", 64)}
+var placeholderRef = exportstore.Ref{SHA256: strings.Repeat("0", 64)}
 
 // parseOptions reads the start options and checks them with the workflow's own
 // rules; it returns every problem at once.

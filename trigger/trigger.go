@@ -56,6 +56,9 @@ type handler struct {
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop
 //	GET  /healthz                    the service and its Temporal connection
 //	POST /codec/encode, /codec/decode Temporal's codec protocol for the CLI and UI (see CodecConfig)
+//
+// {id} must be a MigrationWorkflow's ID (migrations.Service.Migration): a
+// pool's child workflow or any other workflow answers 404.
 func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -204,8 +207,9 @@ func (h *handler) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.HealthTimeout)
 	defer cancel()
 	if _, err := h.svc.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		// The detail (addresses, TLS and auth errors) is for the log, not for whoever asks.
 		h.log.Warn("temporal health check failed", "error", err)
-		writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Detail: "Temporal is not reachable: " + err.Error()})
+		writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Detail: "Temporal is not reachable; the trigger's log says why"})
 		return
 	}
 	writeJSON(w, http.StatusOK, Health{Status: "ok", Temporal: "ok"})

@@ -3,6 +3,7 @@ package trigger_test
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -254,14 +255,23 @@ func TestHealthzIsOpenAndReportsTemporal(t *testing.T) {
 	unreachable, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1", Logger: quiet{}})
 	require.NoError(t, err)
 	defer unreachable.Close()
+	var logs syncBuffer
 	srv := httptest.NewServer(trigger.NewHandler(&migrations.Service{Temporal: unreachable},
-		trigger.Config{Token: testToken, HealthTimeout: time.Second}))
+		trigger.Config{Token: testToken, HealthTimeout: time.Second, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}))
 	defer srv.Close()
 	res, err := http.Get(srv.URL + "/healthz")
+	require.NoError(t, err)
+	body, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	res.Body.Close()
 	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
 	require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+	require.Contains(t, string(body), "Temporal is not reachable")
+	// Temporal's error text (addresses, dial and TLS errors) stays in the log.
+	for _, detail := range []string{"127.0.0.1:1", "connection refused", "dial", "rpc error", "code = "} {
+		require.NotContains(t, string(body), detail)
+	}
+	require.Contains(t, logs.String(), "127.0.0.1:1", "the log has the detail")
 }
 
 func TestWithoutATokenNothingIsServedUnlessInsecureNoAuthIsSet(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
 )
 
-var testRef = exportstore.Ref{URI: "file:///exports/x.json", SHA256: strings.Repeat("ab", 32)}
+var testRef = exportstore.Ref{SHA256: strings.Repeat("ab", 32)}
 
 func newEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	return newEnvWithPool(t, PoolWorkflow)

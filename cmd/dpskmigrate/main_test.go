@@ -114,7 +114,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.sim = stack.StartSim(r1sim.Options{ActivityNotFoundFor: 100 * time.Millisecond, ActivityPendingFor: 200 * time.Millisecond})
 	t.Cleanup(e.sim.Close)
-	store, err := exportstore.New(t.TempDir())
+	store, err := exportstore.New(filepath.Join(t.TempDir(), "exports")) // t.TempDir() is 0755: the store makes a 0700 one
 	require.NoError(t, err)
 	e.exportDir = store.Dir
 	e.svc = &migrations.Service{Temporal: temporalC, Store: store, TaskQueue: e.queue}

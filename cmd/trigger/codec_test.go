@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +43,7 @@ func TestRunRefusesABadKeyOrAnOpenCORSOriginWithoutPrintingKeys(t *testing.T) {
 		{"an origin from the environment with a path", nil, map[string]string{trigger.CodecOriginEnv: "http://localhost:8233/ui"}, "scheme://host[:port]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vars := map[string]string{trigger.TokenEnv: token, "DPSKMIGRATE_EXPORT_DIR": t.TempDir()}
+			vars := map[string]string{trigger.TokenEnv: token, "DPSKMIGRATE_EXPORT_DIR": filepath.Join(t.TempDir(), "exports")}
 			for k, v := range tc.vars {
 				vars[k] = v
 			}
@@ -70,7 +71,7 @@ func TestRunServesTheCodecAndReadsEncryptedMigrations(t *testing.T) {
 	require.NoError(t, err)
 
 	// A worker with the same key, on the trigger's default task queue.
-	exportDir := t.TempDir()
+	exportDir := filepath.Join(t.TempDir(), "exports") // the store creates it 0700
 	sim := stack.StartSim(r1sim.Options{ActivityNotFoundFor: 50 * time.Millisecond, ActivityPendingFor: 50 * time.Millisecond})
 	defer sim.Close()
 	opts := client.Options{Namespace: "default", Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler))}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -67,7 +68,7 @@ func TestRunServesWithTheTokenAndShutsDownGracefully(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(runCtx, []string{"--addr", addr, "--max-body-bytes", "1024"},
-			env(map[string]string{trigger.TokenEnv: token, "DPSKMIGRATE_EXPORT_DIR": t.TempDir()}),
+			env(map[string]string{trigger.TokenEnv: token, "DPSKMIGRATE_EXPORT_DIR": filepath.Join(t.TempDir(), "exports")}),
 			slog.New(slog.NewJSONHandler(&logs, nil)))
 	}()
 

@@ -126,7 +126,7 @@ func (a *App) Run(ctx context.Context, args []string) int {
 		a.commandUsage(a.Stdout, cmd)
 		return ExitOK
 	}
-	if err == nil && len(pos) != len(cmd.args) {
+	if err == nil && len(pos) != len(cmd.args) && (!cmd.argsOptional || len(pos) > 0) {
 		err = usagef("%s takes %s, got %d argument(s)", cmd.name, argList(cmd.args), len(pos))
 		if len(cmd.args) == 0 {
 			err = usagef("%s takes no argument, got %q", cmd.name, strings.Join(pos, " "))

@@ -26,6 +26,9 @@ type command struct {
 	summary string
 	details string
 	bind    func(fs *flag.FlagSet) runFunc
+
+	// argsOptional: the command also runs without its positional arguments.
+	argsOptional bool
 }
 
 var commands []*command

@@ -35,14 +35,29 @@ FILE may be - for standard input.`,
 }
 
 var storeCommand = &command{
-	name:    "store",
-	args:    []string{"FILE"},
-	summary: "validate an export, store it in the export store and print its reference JSON",
-	details: `The reference ({"uri":...,"sha256":...}) is the "export" field of the
-MigrationWorkflow input: use it to start a migration from the Temporal CLI or UI.
-The store (DPSKMIGRATE_EXPORT_DIR) must be readable by the workers.`,
+	name:         "store",
+	args:         []string{"[FILE]"},
+	argsOptional: true,
+	summary:      "validate an export, store it in the export store and print its reference JSON; or --prune old exports",
+	details: `The reference ({"sha256":...,"uri":...}) is the "export" field of the
+MigrationWorkflow input: use it to start a migration from the Temporal CLI or UI
+({"export":{"sha256":"..."}} is enough). The store (DPSKMIGRATE_EXPORT_DIR) must
+be readable by the workers.
+
+With --prune --older-than AGE (no FILE) it removes the stored exports older than
+AGE that no workflow references, running or closed within AGE (reports,
+verification and rollback read the export after the run), and uploads left
+unfinished for over an hour. It reads Temporal (TEMPORAL_* settings).`,
 	bind: func(fs *flag.FlagSet) runFunc {
+		var pf pruneFlags
+		pf.register(fs)
 		return func(ctx context.Context, a *App, args []string) (int, error) {
+			if pf.prune || pf.olderThan != "" || pf.dryRun {
+				return a.prune(ctx, args, pf)
+			}
+			if len(args) == 0 {
+				return ExitFailed, usagef("store takes FILE (or --prune --older-than AGE)")
+			}
 			return a.store(args[0])
 		}
 	},

@@ -14,7 +14,7 @@ import (
 )
 
 func TestTheWorkflowIDFlagIsCheckedAsTheTriggerChecksIt(t *testing.T) {
-	store := t.TempDir()
+	store := filepath.Join(t.TempDir(), "exports") // the store creates it 0700
 	file := filepath.Join(t.TempDir(), "export.json")
 	require.NoError(t, os.WriteFile(file, sampledata.JSON(sampledata.Spec{Pools: 1, RowsPerPool: 2, Seed: 21}), 0o600))
 	start := func(id string) (stdout, stderr string, code int) {
