@@ -115,6 +115,11 @@ func (s *historyScan) collect(node any) {
 	switch n := node.(type) {
 	case map[string]any:
 		for k, v := range n {
+			if k == "searchAttributes" {
+				// Indexed by the server, so never encoded; they hold no personal
+				// data (e.g. TemporalChangeVersion from workflow.GetVersion).
+				continue
+			}
 			if m, ok := v.(map[string]any); ok {
 				switch k {
 				case "failure", "lastFailure", "cause":

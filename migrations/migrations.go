@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -49,6 +50,7 @@ type Options struct {
 	WorkflowID            string        // optional (see ValidateWorkflowID); generated from the export otherwise
 	ActivityTimeout       time.Duration // advanced: bound of one R1 call attempt (default 40s)
 	PassphrasesPerRun     int           // advanced: rows per pool-workflow run before continue-as-new
+	ExportName            string        // the file people know the export by, for the Temporal UI's summary
 }
 
 // InvalidExportError lists why an export was refused; nothing was stored or started.
@@ -131,12 +133,40 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		// An ID in use is an error, never a silent handle on another migration.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		StaticSummary:                            staticSummary(opts.ExportName, plan, in),
 	}, workflows.MigrationWorkflowName, in)
 	if err != nil {
 		return Started{}, fmt.Errorf("starting the migration workflow: %w", err)
 	}
 	return Started{WorkflowID: run.GetID(), RunID: run.GetRunID(), Export: ref, Input: in,
 		Summary: plan.Summarize(0), UIURL: s.UIURL(run.GetID())}, nil
+}
+
+// staticSummary is the migration's fixed line in the Temporal UI: which
+// export, how big, in which mode.
+func staticSummary(exportName string, plan *cloudpath.Plan, in workflows.MigrationInput) string {
+	// The name comes from an upload: printable, and short.
+	exportName = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return -1
+	}, exportName)
+	if r := []rune(exportName); len(r) > 80 {
+		exportName = string(r[:80]) + "…"
+	}
+	if exportName == "" {
+		exportName = "export " + in.Export.SHA256[:8]
+	}
+	rows := 0
+	for i := range plan.Units {
+		rows += len(plan.Units[i].Rows)
+	}
+	mode := "sequential"
+	if in.ParallelExecution {
+		mode = fmt.Sprintf("parallel, %d pools at once", in.MaxConcurrent)
+	}
+	return fmt.Sprintf("%s · %d pools · %d passphrases · %s", exportName, len(plan.Units), rows, mode)
 }
 
 // NewWorkflowID names a migration for people: migration-<first pool>-<digest>-<random>.

@@ -61,6 +61,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
 	var export []byte
+	var exportName string
 	var opts migrations.Options
 	var problems []string
 	switch {
@@ -73,7 +74,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		export, err = io.ReadAll(body)
 	case mediaType == "multipart/form-data":
 		var form url.Values
-		export, form, err = readMultipart(body, params["boundary"])
+		export, exportName, form, err = readMultipart(body, params["boundary"])
 		if err == nil {
 			values := r.URL.Query()
 			for k, v := range form {
@@ -105,6 +106,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	opts.ExportName = exportName
 	started, err := h.svc.Start(r.Context(), export, opts)
 	if err != nil {
 		h.startError(w, r, err)
@@ -168,14 +170,15 @@ type badRequestError struct{ msg string }
 
 func (e *badRequestError) Error() string { return e.msg }
 
-// readMultipart returns the export file part and the other fields.
-func readMultipart(body io.Reader, boundary string) ([]byte, url.Values, error) {
+// readMultipart returns the export file part, its file name and the other fields.
+func readMultipart(body io.Reader, boundary string) ([]byte, string, url.Values, error) {
 	if boundary == "" {
-		return nil, nil, &badRequestError{"multipart/form-data without a boundary parameter"}
+		return nil, "", nil, &badRequestError{"multipart/form-data without a boundary parameter"}
 	}
 	mr := multipart.NewReader(body, boundary)
 	form := url.Values{}
 	var export []byte
+	var fileName string
 	seenExport := false
 	for {
 		part, err := mr.NextPart()
@@ -183,36 +186,37 @@ func readMultipart(body io.Reader, boundary string) ([]byte, url.Values, error) 
 			break
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		name := part.FormName()
 		switch {
 		case name == ExportPart:
 			if seenExport {
-				return nil, nil, &badRequestError{fmt.Sprintf("more than one %q part: send one export per migration", ExportPart)}
+				return nil, "", nil, &badRequestError{fmt.Sprintf("more than one %q part: send one export per migration", ExportPart)}
 			}
 			seenExport = true
+			fileName = part.FileName()
 			if export, err = io.ReadAll(part); err != nil {
-				return nil, nil, err
+				return nil, "", nil, err
 			}
 		case name == "":
-			return nil, nil, &badRequestError{"a multipart part has no form name"}
+			return nil, "", nil, &badRequestError{"a multipart part has no form name"}
 		default:
 			v, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
-				return nil, nil, err
+				return nil, "", nil, err
 			}
 			if len(v) > maxFieldBytes {
-				return nil, nil, &badRequestError{fmt.Sprintf("form field %q is longer than %d bytes", name, maxFieldBytes)}
+				return nil, "", nil, &badRequestError{fmt.Sprintf("form field %q is longer than %d bytes", name, maxFieldBytes)}
 			}
 			form.Add(name, string(v))
 		}
 		part.Close()
 	}
 	if !seenExport {
-		return nil, nil, &badRequestError{fmt.Sprintf("no %q file part: upload the Cloudpath export as the form field %q", ExportPart, ExportPart)}
+		return nil, "", nil, &badRequestError{fmt.Sprintf("no %q file part: upload the Cloudpath export as the form field %q", ExportPart, ExportPart)}
 	}
-	return export, form, nil
+	return export, fileName, form, nil
 }
 
 // optionNames are the query parameters / form fields a start accepts.

@@ -24,6 +24,9 @@ func (m *migration) keep(res PoolResult) {
 	res.Record = nil
 	keep := min(len(res.FailedRows), MaxListedRowsPerPoolInParent, max(MaxListedRowsInParent-m.st.RowsListed, 0))
 	res.FailedRows = slices.Clip(res.FailedRows[:keep])
+	skip := min(len(res.SkippedRows), MaxListedRowsPerPoolInParent, max(MaxListedRowsInParent-m.st.RowsListed-keep, 0))
+	res.SkippedRows = slices.Clip(res.SkippedRows[:skip])
+	keep += skip
 	if len(m.st.Done) < MaxPoolsInResult {
 		m.st.Done = append(m.st.Done, res)
 		m.st.RowsListed += keep
@@ -37,7 +40,7 @@ func (m *migration) keep(res PoolResult) {
 	if i < 0 {
 		return
 	}
-	m.st.RowsListed += keep - len(m.st.Done[i].FailedRows)
+	m.st.RowsListed += keep - len(m.st.Done[i].FailedRows) - len(m.st.Done[i].SkippedRows)
 	m.st.Done = append(slices.Delete(m.st.Done, i, i+1), res)
 }
 

@@ -276,6 +276,7 @@ func (p *poolRun) result(ctx workflow.Context, failure error) PoolResult {
 	if rec.PolicySet != nil {
 		res.PolicySetID = rec.PolicySet.ID
 	}
+	res.SkippedRows = p.in.Pool.Skipped
 	res.FailedRows = append(res.FailedRows, p.st.FailedRows...)
 	for _, r := range p.in.Pool.Refused {
 		if len(res.FailedRows) >= MaxListedRowsPerPool {

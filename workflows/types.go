@@ -137,9 +137,10 @@ type PoolResult struct {
 	PoolID          string                 `json:"poolId,omitempty"`
 	PolicySetID     string                 `json:"policySetId,omitempty"`
 	Counts          Counts                 `json:"counts"`
-	FailedRows      []cloudpath.RowOutcome `json:"failedRows,omitempty"` // failed, conflicting and refused rows, capped
-	Error           string                 `json:"error,omitempty"`      // why the pool itself failed or is partial
-	Record          *runrecord.Pool        `json:"record,omitempty"`     // what the run created or changed
+	FailedRows      []cloudpath.RowOutcome `json:"failedRows,omitempty"`  // failed, conflicting and refused rows, capped
+	SkippedRows     []cloudpath.RowOutcome `json:"skippedRows,omitempty"` // rows the plan's policies skip, capped
+	Error           string                 `json:"error,omitempty"`       // why the pool itself failed or is partial
+	Record          *runrecord.Pool        `json:"record,omitempty"`      // what the run created or changed
 }
 
 // Counts of row outcomes. They add up to the pool's rows in the export:

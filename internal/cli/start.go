@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -109,6 +110,7 @@ func (a *App) start(ctx context.Context, path string, sf startFlags) (int, error
 		return ExitFailed, err
 	}
 	defer closeSvc()
+	opts.ExportName = exportName(path)
 	st, err := svc.Start(ctx, data, opts)
 	if err != nil {
 		return ExitFailed, startError(err, s)
@@ -155,7 +157,7 @@ func (a *App) printTemporalCommand(s Settings, data []byte, opts migrations.Opti
 		return ExitFailed, err
 	}
 	in := workflows.MigrationInput{
-		Export:                ref,
+		Export:                exportstore.Ref{SHA256: ref.SHA256}, // each worker finds it in its own store
 		Plan:                  opts.Plan,
 		ParallelExecution:     opts.ParallelExecution,
 		MaxConcurrent:         opts.MaxConcurrent,
@@ -257,4 +259,12 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// exportName is the name people know the export by ("-" is standard input).
+func exportName(path string) string {
+	if path == "-" {
+		return "standard input"
+	}
+	return filepath.Base(path)
 }
