@@ -13,12 +13,14 @@ import (
 // Confirming writes R1 accepted. R1 shows a write only once its asynchronous
 // activity is done, seconds or tens of seconds after the 202, so a pending
 // row is read first confirmFirstAfter after R1 accepted it, then after
-// doubling delays. Reads are batched: one query reads up to 500 rows, and
-// while rows are still being sent a query is made only when a full batch is
-// due. A row still not shown explainAfter after its acceptance has its R1
-// activity read once (in bulk) to learn whether R1 refused it; a row never
-// shown within confirmMaxWait fails. So the cost per row stays a small
-// fraction of a call however slow R1 is, and a pool's history stays bounded.
+// doubling delays. Reads are batched: one query reads up to 500 rows; while
+// rows are still being sent a query is made only when a full batch is due,
+// and once all rows are sent every pending row is read in passes at doubling
+// intervals. Rows still not shown explainAfter after their acceptance have
+// their R1 activity read once, in bulk, to learn whether R1 refused them; a
+// row never shown within confirmMaxWait fails. So the cost per row stays a
+// small fraction of a call however slow R1 is, and a pool's history stays
+// bounded.
 const (
 	confirmFirstAfter = 2 * time.Second
 	confirmMaxDelay   = 60 * time.Second
@@ -42,31 +44,40 @@ func (p *poolRun) confirmDue(ctx workflow.Context, force bool) {
 			due = append(due, r.Row)
 		}
 	}
-	if len(due) == 0 || (!force && len(due) < activities.MaxRowsPerRead) {
-		return
+	if len(due) > 0 && (force || len(due) >= activities.MaxRowsPerRead) {
+		p.readRows(ctx, due)
 	}
-	slices.Sort(due)
-	for chunk := range slices.Chunk(due, activities.MaxRowsPerRead) {
-		p.readPending(ctx, p.r1, chunk)
-	}
-	p.explainLate(ctx)
+	p.explainLate(ctx, force)
 	p.giveUpOnLate(ctx)
 }
 
-// drainPending waits until every pending row is confirmed or given up on.
+// drainPending waits until every pending row is confirmed or given up on:
+// passes at doubling intervals, each reading every pending row (one query per
+// 500 rows), so a row that R1 shows late costs a few shared reads.
 func (p *poolRun) drainPending(ctx workflow.Context) {
-	for len(p.st.Pending) > 0 && ctx.Err() == nil {
-		next := p.st.Pending[0].dueAt()
-		for _, r := range p.st.Pending[1:] {
-			next = min(next, r.dueAt())
+	for pass := 0; len(p.st.Pending) > 0 && ctx.Err() == nil; pass++ {
+		wait := min(confirmFirstAfter<<min(pass, 10), confirmMaxDelay)
+		youngest := p.st.Pending[0].Since
+		for _, r := range p.st.Pending {
+			youngest = max(youngest, r.Since)
 		}
-		if wait := time.Unix(next, 0).Sub(workflow.Now(ctx)); wait > 0 {
-			if err := workflow.Sleep(ctx, wait); err != nil {
-				return
-			}
+		// Never read a row sooner than confirmFirstAfter after R1 accepted it.
+		wait = max(wait, time.Unix(youngest, 0).Add(confirmFirstAfter).Sub(workflow.Now(ctx)))
+		if err := workflow.Sleep(ctx, wait); err != nil {
+			return
 		}
-		p.confirmDue(ctx, true)
+		p.readRows(ctx, p.pendingRows())
+		p.explainLate(ctx, true)
+		p.giveUpOnLate(ctx)
 		p.reportProgress(ctx, false)
+	}
+}
+
+// readRows reads rows, one query per 500.
+func (p *poolRun) readRows(ctx workflow.Context, rows []int) {
+	slices.Sort(rows)
+	for chunk := range slices.Chunk(rows, activities.MaxRowsPerRead) {
+		p.readPending(ctx, p.r1, chunk)
 	}
 }
 
@@ -156,10 +167,11 @@ func (p *poolRun) pending(row int) PendingRow {
 }
 
 // explainLate reads, once and in bulk, the R1 activity of every row still not
-// shown explainAfter after R1 accepted it. A refusal fails the row, unless R1
-// refused it as a duplicate: then a retried create met our own earlier one,
-// and what R1 holds decides (reads go on).
-func (p *poolRun) explainLate(ctx workflow.Context) {
+// shown explainAfter after R1 accepted it (while rows are being sent, only once
+// a full read's worth is late). A refusal fails the row, unless R1 refused it
+// as a duplicate: then a retried create met our own earlier one, and what R1
+// holds decides (reads go on).
+func (p *poolRun) explainLate(ctx workflow.Context, force bool) {
 	now := workflow.Now(ctx).Unix()
 	var ids []string
 	byID := map[string]int{}
@@ -169,7 +181,7 @@ func (p *poolRun) explainLate(ctx workflow.Context) {
 			byID[r.RequestID] = r.Row
 		}
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 || (!force && len(ids) < activities.MaxActivitiesPerRead) {
 		return
 	}
 	failed := map[int]string{} // row → R1's reason
