@@ -129,8 +129,10 @@ func (st Settings) applyNetworkSettings(b *NetworkBehaviour) {
 	}
 }
 
-// networkSettingsOf fills the network fields of a Settings from b.
+// networkSettingsOf fills the network fields of a Settings from b, unset
+// fields as their defaults.
 func networkSettingsOf(st *Settings, b NetworkBehaviour) {
+	b = b.withDefaults()
 	lag := Duration(b.StaleGetLag)
 	st.SSIDLimitPerAPGroup, st.SSIDLimitRefusal, st.NetworkErrorWording = &b.SSIDLimit, &b.LimitRefusal, &b.Wording
 	st.AlreadyActivated, st.DuplicateNetwork, st.RebindPool = &b.AlreadyActive, &b.Duplicate, &b.Rebind
