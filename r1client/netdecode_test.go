@@ -2,9 +2,11 @@ package r1client_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -100,5 +102,24 @@ func TestCreateDPSKReadsTheNewIDFromTheResponse(t *testing.T) {
 	c = cannedR1(t, 202, nil, `{"requestId":"rq-2","response":"queued"}`)
 	if acc, err := c.WifiNetworks.CreateDPSK(context.Background(), r1client.DPSKNetwork{Name: "Tower", SSID: "Tower"}); err != nil || acc.RequestID != "rq-2" || acc.ID != "" {
 		t.Fatalf("a response without an id: %+v, %v", acc, err)
+	}
+}
+
+func TestNetworksAndVenuesSurviveAJSONRoundTrip(t *testing.T) {
+	n := r1client.WifiNetwork{ID: "n1", Name: "Tower", SSID: "Tower SSID", VLAN: 12, NwSubType: "dpsk", UseDPSKService: true,
+		VenueApGroups: []r1client.VenueApGroup{{VenueID: "v1", APGroupIDs: []string{"g1"}, IsAllApGroups: true}}, DPSKPoolID: "p1"}
+	b, err := json.Marshal(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back r1client.WifiNetwork
+	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, n) {
+		t.Fatalf("round trip of %s: %+v, %v", b, back, err)
+	}
+	v := r1client.Venue{ID: "v1", Name: "Tower", City: "Austin", Country: "United States"}
+	b, _ = json.Marshal(v)
+	var vb r1client.Venue
+	if err := json.Unmarshal(b, &vb); err != nil || vb != v {
+		t.Fatalf("round trip of %s: %+v, %v", b, vb, err)
 	}
 }

@@ -10,11 +10,11 @@ import (
 // Venue is an R1 venue: GET /venues/{id} (VenueView, address nested) or a
 // row of POST /venues/query (flat).
 type Venue struct {
-	ID          string
-	Name        string
-	Description string
-	City        string
-	Country     string
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	City        string `json:"city,omitempty"`
+	Country     string `json:"country,omitempty"`
 }
 
 func (v *Venue) UnmarshalJSON(b []byte) error {
@@ -104,15 +104,18 @@ func VenueNamed(venues []Venue, name string) (Venue, error) {
 	return Venue{}, fmt.Errorf("%d R1 venues are named %q: give the venue id instead", len(found), name)
 }
 
-// QueryAPGroups is one POST /venues/apGroups/query for the AP groups of venueID
-// (body paging from 1, sorted by name).
+// QueryAPGroups is one POST /venues/apGroups/query for the AP groups of
+// venueID, or of every venue when venueID is "" (body paging from 1, sorted
+// by name).
 func (s *VenuesService) QueryAPGroups(ctx context.Context, venueID string, page, pageSize int) (Page[APGroup], error) {
 	body := viewQuery{Fields: []string{"id", "name", "venueId", "isDefault", "wifiNetworkIds"},
 		Page: max(page, 1), PageSize: pageSize, SortField: "name", SortOrder: "ASC"}
 	if body.PageSize <= 0 {
 		body.PageSize = 100
 	}
-	body.filter("venueId", []string{venueID})
+	if venueID != "" {
+		body.filter("venueId", []string{venueID})
+	}
 	var out viewPage[APGroup]
 	const path = "/venues/apGroups/query"
 	if err := s.c.do(ctx, http.MethodPost, path, nil, body, &out); err != nil {

@@ -14,24 +14,25 @@ const NetworkTypeDPSK = "dpsk"
 
 // WifiNetwork is a Wi-Fi network as R1 reads it: a row of POST
 // /wifiNetworks/query (WifiNetworkQueryData) or the body of GET
-// /wifiNetworks/{id}, whichever shape it came in.
+// /wifiNetworks/{id}, whichever shape it came in. It encodes as a query
+// row, which it decodes again.
 type WifiNetwork struct {
-	ID          string
-	Name        string
-	SSID        string
-	VLAN        int    // 0 when R1 did not say
-	NwType      string // query only
-	NwSubType   string // "dpsk", "psk", ...; from GET's "type" when the query field is absent
-	Description string
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	SSID        string `json:"ssid"`
+	VLAN        int    `json:"vlan,omitempty"`      // 0 when R1 did not say
+	NwType      string `json:"nwType,omitempty"`    // query only
+	NwSubType   string `json:"nwSubType,omitempty"` // "dpsk", "psk", ...; from GET's "type" when the query field is absent
+	Description string `json:"description,omitempty"`
 	// UseDPSKService is GET only (false from a query).
-	UseDPSKService bool
+	UseDPSKService bool `json:"useDpskService,omitempty"`
 	// VenueApGroups are the venues the network is active on. Read them from
 	// a query: GET answers them stale (NETWORK_ACTIVATION.md §2.2).
-	VenueApGroups []VenueApGroup
+	VenueApGroups []VenueApGroup `json:"venueApGroups"`
 	// DPSKPoolID is the DPSK pool R1 says is bound, when it says so. No R1
 	// spec exposes it (NETWORK_ACTIVATION.md §2.3): "" means unknown, never
 	// "no pool bound".
-	DPSKPoolID string
+	DPSKPoolID string `json:"dpskPoolId,omitempty"`
 }
 
 // VenueApGroup is one venue a network is active on: venue-wide

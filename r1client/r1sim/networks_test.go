@@ -266,3 +266,74 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func TestOtherNetworkTypesTakeAMinimalBody(t *testing.T) {
+	s := New(Options{})
+	tok := token(t, s, "t1")
+	m := accept(t, s, "POST", "/wifiNetworks", tok, `{"type":"psk","name":"Guest PSK","wlan":{"ssid":"Guest","passphrase":"not-kept-anywhere"}}`)
+	if m["response"].(map[string]any)["id"] == "" {
+		t.Fatalf("no id: %v", m)
+	}
+	for _, bad := range []string{
+		`{"type":"DPSK","name":"Upper","wlan":{"ssid":"Upper"}}`, // R1 wants the type lowercase
+		`{"type":"psk","name":"No SSID"}`,
+		`{"type":"psk","name":"x","wlan":{"ssid":"Short name"}}`,
+		`{"type":"dpsk","name":"Bad VLAN","wlan":{"ssid":"Bad VLAN","vlanId":4095}}`,
+	} {
+		if code, _, body := call(t, s, "POST", "/wifiNetworks", tok, bad); code != 400 || body["errors"] == nil {
+			t.Errorf("%s: %d %v, want a 400 in the Wi-Fi error shape", bad, code, body)
+		}
+	}
+	inv := s.Inventory("t1")
+	if len(inv.Networks) != 1 || inv.Networks[0].Type != "psk" || inv.Networks[0].SSID != "Guest" {
+		t.Fatalf("networks %+v", inv.Networks)
+	}
+	if strings.Contains(mustJSON(inv), "not-kept-anywhere") {
+		t.Fatal("the PSK passphrase was kept")
+	}
+	// A PSK network holds its SSID: a DPSK network cannot take it.
+	code, _, body := call(t, s, "POST", "/wifiNetworks", tok, `{"type":"dpsk","name":"Guest DPSK","wlan":{"ssid":"Guest"}}`)
+	if code != 202 || activityStatus(t, s, tok, body["requestId"].(string)) != "FAIL" {
+		t.Fatalf("a DPSK network on a taken SSID: %d %v, want 202 then FAIL", code, body)
+	}
+}
+
+func TestNetworkRefusalsSeeWritesReadsDoNotShowYet(t *testing.T) {
+	s, clk, tok := consistentSim(t, Options{Networks: NetworkBehaviour{SSIDLimit: 1}})
+	v := seedVenue(t, s, VenueSeed{Name: "Eventual"})
+	a, b := createNetwork(t, s, tok, "net-a"), createNetwork(t, s, tok, "net-b")
+	if len(s.VisibleInventory("t1").Networks) != 0 || len(s.Inventory("t1").Networks) != 2 {
+		t.Fatal("created networks must be committed and not yet visible")
+	}
+	// A duplicate of an invisible network is refused.
+	code, _, dup := call(t, s, "POST", "/wifiNetworks", tok, `{"type":"dpsk","name":"net-a","wlan":{"ssid":"other"}}`)
+	clk.advance(delay)
+	if code != 202 || activityStatus(t, s, tok, dup["requestId"].(string)) != "FAIL" {
+		t.Fatalf("duplicate of an invisible network: %d %v", code, dup)
+	}
+	accept(t, s, "PUT", "/venues/"+v.ID+"/wifiNetworks/"+a, tok, "")
+	if code, _, _ := call(t, s, "PUT", "/venues/"+v.ID+"/wifiNetworks/"+b, tok, ""); code != 422 {
+		t.Fatalf("the limit must count an activation reads do not show yet: %d", code)
+	}
+	if got := ssidCounts(s, v.ID); got["Default"] != 1 {
+		t.Fatalf("committed counts %v", got)
+	}
+	visible := func() int { return s.VisibleInventory("t1").Venues[0].APGroups[0].SSIDCount }
+	if visible() != 0 {
+		t.Fatal("the activation shows before the delay")
+	}
+	clk.advance(delay)
+	if visible() != 1 {
+		t.Fatal("the activation does not show after the delay")
+	}
+	// Deactivated: the delete is allowed at once, though reads still show the network active.
+	accept(t, s, "DELETE", "/venues/"+v.ID+"/wifiNetworks/"+a, tok, "")
+	accept(t, s, "DELETE", "/wifiNetworks/"+a, tok, "")
+	if visible() != 1 || len(s.VisibleInventory("t1").Networks) != 2 {
+		t.Fatal("the deactivation and delete show before the delay")
+	}
+	clk.advance(delay)
+	if visible() != 0 || len(s.VisibleInventory("t1").Networks) != 1 {
+		t.Fatal("the deactivation and delete do not show after the delay")
+	}
+}
