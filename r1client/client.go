@@ -52,6 +52,8 @@ type Client struct {
 	Identities     *IdentitiesService
 	PolicySets     *PolicySetsService
 	Activities     *ActivitiesService
+	WifiNetworks   *WifiNetworksService
+	Venues         *VenuesService
 
 	baseURL      string
 	tenantID     string
@@ -123,6 +125,8 @@ func New(cfg Config) (*Client, error) {
 	c.Identities = &IdentitiesService{c}
 	c.PolicySets = &PolicySetsService{c}
 	c.Activities = &ActivitiesService{c}
+	c.WifiNetworks = &WifiNetworksService{c}
+	c.Venues = &VenuesService{c}
 	return c, nil
 }
 

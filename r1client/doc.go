@@ -1,7 +1,7 @@
 // Package r1client is a small REST client for the parts of the RUCKUS One
 // (R1) API that a Cloudpath DPSK migration needs: identity groups, DPSK pools
-// ("DPSK services"), passphrases, identities, policy sets and R1's async
-// activities.
+// ("DPSK services"), passphrases, identities, policy sets, DPSK Wi-Fi
+// networks and their activation on venues, and R1's async activities.
 //
 // It follows the go-github shape: a Client holding one small service per
 // resource family, context first on every call, typed errors a caller

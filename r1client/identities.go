@@ -44,3 +44,15 @@ func (s *IdentitiesService) Patch(ctx context.Context, groupID, id string, patch
 	err := s.c.do(ctx, http.MethodPatch, identitiesPath(groupID)+"/"+pathID(id), nil, patch, &out)
 	return out, err
 }
+
+// Delete is DELETE /identityGroups/{groupID}/identities with a JSON array of
+// identity ids → 202. Unknown ids are not an error in the simulator; R1's
+// answer to them is not established.
+func (s *IdentitiesService) Delete(ctx context.Context, groupID string, ids []string) (Accepted, error) {
+	if ids == nil {
+		ids = []string{}
+	}
+	var out Accepted
+	err := s.c.do(ctx, http.MethodDelete, identitiesPath(groupID), nil, ids, &out)
+	return out, err
+}

@@ -17,22 +17,39 @@ type Page[T any] struct {
 }
 
 // Accepted is the 202 answer of an async write: follow RequestID with
-// ActivitiesService.Get. ID is the new object's id (identity-group and pool
-// creation only).
+// ActivitiesService.Get. ID is the new object's id (identity-group, pool and
+// Wi-Fi network creation only).
 type Accepted struct {
 	RequestID string `json:"requestId"`
 	ID        string `json:"id,omitempty"`
 }
 
-// UnmarshalJSON also takes a bare JSON string, the 202 body type in the DPSK spec.
+// UnmarshalJSON also takes a bare JSON string, the 202 body type in the DPSK
+// spec, and the Wi-Fi API's {requestId, response: {id}}.
 func (a *Accepted) UnmarshalJSON(b []byte) error {
 	var s string
 	if json.Unmarshal(b, &s) == nil {
 		*a = Accepted{RequestID: s}
 		return nil
 	}
-	type plain Accepted
-	return json.Unmarshal(b, (*plain)(a))
+	var w struct {
+		RequestID string          `json:"requestId"`
+		ID        string          `json:"id"`
+		Response  json.RawMessage `json:"response"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*a = Accepted{RequestID: w.RequestID, ID: w.ID}
+	if a.ID == "" && len(w.Response) > 0 {
+		var r struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(w.Response, &r) == nil { // any other response shape carries no id
+			a.ID = r.ID
+		}
+	}
+	return nil
 }
 
 // bodyQuery is paging style A: a JSON body with page (from 1) and pageSize.

@@ -59,6 +59,16 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		faultQuote  = fs.Float64("fault-quote-passphrase", 0, "rate (0..1) of passphrase creates refused with R1's answer quoting the passphrase")
 		seed        = fs.Int64("seed", 1, "random seed (ids, latency, faults)")
 		creds       = fs.String("credentials", "", "comma-separated clientId:secret pairs; empty = accept any (also R1SIM_CREDENTIALS)")
+		// R1 behaviours around Wi-Fi networks that the contract leaves open (r1sim.NetworkBehaviour).
+		ssidLimit     = fs.Int("ssid-limit", r1sim.DefaultSSIDLimit, "most Wi-Fi networks per AP group (venue-wide ones count in every group)")
+		limitRefusal  = fs.String("ssid-limit-refusal", "sync", "an activation past -ssid-limit: sync (422) or async (202, then a FAIL activity)")
+		wording       = fs.String("network-error-wording", "a", "a or b: which texts R1 uses for the limit, already activated, duplicate name/SSID")
+		alreadyActive = fs.String("already-activated", "fail", "activating an active network: fail (FAIL activity) or success")
+		duplicate     = fs.String("duplicate-network", "async", "creating a network with a name or SSID in use: async (FAIL activity) or conflict (409)")
+		rebind        = fs.String("rebind-pool", "replace", "binding a network to a second pool: replace or refuse (FAIL activity)")
+		networkGet    = fs.String("network-get", "frozen", "what GET /wifiNetworks/{id} shows of activations and the bound pool: frozen, lag or current")
+		networkGetLag = fs.Duration("network-get-lag", time.Minute, "how stale -network-get=lag is")
+		exposePool    = fs.Bool("expose-bound-pool", false, "network rows and GET bodies carry the bound pool as dpskServiceProfileId")
 	)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -94,6 +104,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		Seed:        *seed,
 		Credentials: credentials,
 		Logger:      log,
+		Networks: r1sim.NetworkBehaviour{SSIDLimit: *ssidLimit, LimitRefusal: *limitRefusal, Wording: *wording,
+			AlreadyActive: *alreadyActive, Duplicate: *duplicate, Rebind: *rebind, StaleGet: *networkGet,
+			StaleGetLag: *networkGetLag, ExposePool: *exposePool},
 	}
 	sim := r1sim.New(opts)
 	// Validate the knobs the same way POST /__sim/config does.

@@ -104,6 +104,9 @@ func TestRefusesNonLoopbackAndBadFlags(t *testing.T) {
 		{"-commit-then-fail-mode", "sometimes"},
 		{"-visibility-delay", "-1s"},
 		{"-commit-then-fail-ops", "creates,GET /dpskServices/{id}"},
+		{"-ssid-limit-refusal", "later"},
+		{"-network-get", "stale"},
+		{"-rebind-pool", "REPLACE"},
 	} {
 		if err := run(context.Background(), args, &logs, nil); err == nil {
 			t.Errorf("%v: want an error", args)

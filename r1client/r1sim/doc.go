@@ -22,6 +22,19 @@
 // operations as Go methods. The inventory is the committed state;
 // ?view=visible (VisibleInventory) is what reads show now.
 //
+// Wi-Fi networks follow the same rules: create, DPSK-pool binding, venue
+// activation (venue-wide: a slot in every AP group of the venue, refused
+// past a per-AP-group limit), deactivation and delete are 202 writes that
+// reads show after the delay; POST /wifiNetworks/query is current, GET
+// /wifiNetworks/{id} stale. Venues and their AP groups are seeded (AddVenue,
+// POST /__sim/venues; other networks with AddNetwork, POST /__sim/networks
+// or a POST /wifiNetworks of another type). Where the contract does not
+// establish R1's behaviour (the limit's number and how it is refused, the
+// wording of refusals, activating an active network, duplicate names,
+// rebinding a pool, the stale GET, whether reads show the bound pool),
+// Options.Networks picks one plausible behaviour of each (NetworkBehaviour),
+// also settable through /__sim/config.
+//
 // What it must never do: log a passphrase, a client secret or a token, or put
 // one into an error body (but where the quote-passphrase fault is asked to,
 // to prove clients mask what R1 quotes). Its request log carries method, operation, tenant,

@@ -254,3 +254,58 @@ func (s *Sim) patchIdentity(r *http.Request, t *tenant) reply {
 	settleAt(&g.settle, w.at)
 	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "UPDATE_PERSONA", ""), ID: id.id}}
 }
+
+// deleteIdentities is DELETE /identityGroups/{groupId}/identities with a
+// JSON array of identity ids. Unknown ids are ignored. An identity's
+// passphrase goes with it ("identities cascade-delete passphrases", as
+// rtools2 records R1's behaviour).
+func (s *Sim) deleteIdentities(r *http.Request, t *tenant) reply {
+	var ids []string
+	if rep, ok := decode(r, &ids); !ok {
+		return rep
+	}
+	if len(ids) == 0 {
+		return errReply(http.StatusBadRequest, "Validation Error", subError{Object: "identity", Field: "ids", Message: "must not be empty"})
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.groups[normID(r.PathValue("groupId"))]
+	if g == nil {
+		return notFound("Identity group")
+	}
+	p := t.pools[normID(g.dpskPoolID)]
+	var byIdentity map[string]*passphrase
+	if p != nil {
+		byIdentity = make(map[string]*passphrase, len(p.pps))
+		for _, pp := range p.pps {
+			byIdentity[normID(pp.identityID)] = pp
+		}
+	}
+	w := s.stamp()
+	removed, removedPP := false, false
+	for _, id := range ids {
+		idn := g.identities[normID(id)]
+		if idn == nil {
+			continue
+		}
+		removed = true
+		idn.remove(w)
+		delete(g.identities, normID(idn.id))
+		if pp := byIdentity[normID(idn.id)]; pp != nil {
+			removedPP = true
+			pp.remove(w)
+			delete(p.pps, normID(pp.id))
+			delete(p.byUser, pp.username)
+			delete(p.byValue, pp.value)
+		}
+	}
+	if removed {
+		g.identityOrder = without(g.identityOrder, func(x *identity) bool { return x.prunable(w.now) })
+		settleAt(&g.settle, w.at)
+	}
+	if removedPP {
+		p.order = without(p.order, func(x *passphrase) bool { return x.prunable(w.now) })
+		settleAt(&p.settle, w.at)
+	}
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "DELETE_PERSONAS", "")}}
+}

@@ -17,6 +17,8 @@ type Inventory struct {
 	IdentityGroups []InvGroup     `json:"identityGroups"`
 	Pools          []InvPool      `json:"pools"`
 	PolicySets     []InvPolicySet `json:"policySets"`
+	Networks       []InvNetwork   `json:"networks"`
+	Venues         []InvVenue     `json:"venues"`
 }
 
 // InvGroup is an identity group with its identities.
@@ -98,7 +100,8 @@ func (s *Sim) VisibleInventory(tenantID string) Inventory {
 
 // inventory renders the committed state (v nil) or what reads show (v).
 func (s *Sim) inventory(tenantID string, v *view) Inventory {
-	inv := Inventory{Tenant: tenantID, IdentityGroups: []InvGroup{}, Pools: []InvPool{}, PolicySets: []InvPolicySet{}}
+	inv := Inventory{Tenant: tenantID, IdentityGroups: []InvGroup{}, Pools: []InvPool{}, PolicySets: []InvPolicySet{},
+		Networks: []InvNetwork{}, Venues: []InvVenue{}}
 	s.tenMu.RLock()
 	t := s.tenants[tenantID]
 	s.tenMu.RUnlock()
@@ -147,6 +150,7 @@ func (s *Sim) inventory(tenantID string, v *view) Inventory {
 	for _, ps := range t.setOrder {
 		inv.PolicySets = append(inv.PolicySets, InvPolicySet{ID: ps.id, Name: ps.name, Description: ps.description})
 	}
+	t.inventoryNetworks(v, &inv)
 	return inv
 }
 
@@ -216,13 +220,24 @@ type Settings struct {
 	CommitThenFailMode  *string   `json:"commitThenFailMode,omitempty"`
 	CommitThenFailOps   *[]string `json:"commitThenFailOps,omitempty"` // [] = every write
 	QuotePassphraseRate *float64  `json:"quotePassphraseRate,omitempty"`
+
+	// Wi-Fi network behaviours (NetworkBehaviour).
+	SSIDLimitPerAPGroup *int      `json:"ssidLimitPerApGroup,omitempty"`
+	SSIDLimitRefusal    *string   `json:"ssidLimitRefusal,omitempty"`
+	NetworkErrorWording *string   `json:"networkErrorWording,omitempty"`
+	AlreadyActivated    *string   `json:"alreadyActivated,omitempty"`
+	DuplicateNetwork    *string   `json:"duplicateNetwork,omitempty"`
+	RebindPool          *string   `json:"rebindPool,omitempty"`
+	NetworkGet          *string   `json:"networkGet,omitempty"`
+	NetworkGetLag       *Duration `json:"networkGetLag,omitempty"`
+	ExposeBoundPool     *bool     `json:"exposeBoundPool,omitempty"`
 }
 
 // SettingsOf is the Settings view of o, every field set.
 func SettingsOf(o Options) Settings {
 	d := func(v time.Duration) *Duration { x := Duration(v); return &x }
 	ops := append([]string{}, o.Faults.CommitThenFailOps...)
-	return Settings{
+	st := Settings{
 		RateLimitPerMinute: &o.RateLimitPerMinute, Burst: &o.Burst, SendRetryAfter: &o.SendRetryAfter,
 		LatencyMedian: d(o.Latency.Median), LatencySigma: &o.Latency.Sigma,
 		ActivityNotFoundFor: d(o.ActivityNotFoundFor), ActivityPendingFor: d(o.ActivityPendingFor),
@@ -232,6 +247,8 @@ func SettingsOf(o Options) Settings {
 		VisibilityDelay:    d(o.VisibilityDelay), CommitThenFailOps: &ops,
 		QuotePassphraseRate: &o.Faults.QuotePassphraseRate,
 	}
+	networkSettingsOf(&st, o.Networks)
+	return st
 }
 
 func (st Settings) validate() error {
@@ -270,12 +287,13 @@ func (st Settings) validate() error {
 	if m := st.CommitThenFailMode; m != nil && !slices.Contains([]string{"", "mixed", "502", "cut"}, *m) {
 		errs = append(errs, errors.New(`commitThenFailMode must be "mixed", "502" or "cut"`))
 	}
+	errs = append(errs, st.validateNetworkSettings())
 	return errors.Join(errs...)
 }
 
 // Configure changes the run-time options. Rate-limit changes apply to every
 // tenant's bucket at once; activity timings and the visibility delay apply
-// to writes from now on.
+// to writes from now on; network behaviours to requests from now on.
 func (s *Sim) Configure(st Settings) error {
 	if err := errors.Join(st.validate(), s.validateOps(st.CommitThenFailOps)); err != nil {
 		return err
@@ -319,6 +337,7 @@ func (s *Sim) Configure(st Settings) error {
 		o.Faults.CommitThenFailOps = slices.Clone(*st.CommitThenFailOps)
 	}
 	setF(&o.Faults.QuotePassphraseRate, st.QuotePassphraseRate)
+	st.applyNetworkSettings(&o.Networks)
 	perMinute, burst := o.RateLimitPerMinute, o.Burst
 	s.optMu.Unlock()
 	if st.RateLimitPerMinute != nil || st.Burst != nil {

@@ -251,7 +251,8 @@ func (s *Sim) patchPool(r *http.Request, t *tenant) reply {
 }
 
 // deletePool is DELETE /dpskServices/{poolId}; a pool holding passphrases is
-// refused synchronously with DPSK-026.
+// refused synchronously with DPSK-026, a pool a Wi-Fi network is bound to
+// with a 400 naming the network.
 func (s *Sim) deletePool(r *http.Request, t *tenant) reply {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -262,6 +263,12 @@ func (s *Sim) deletePool(r *http.Request, t *tenant) reply {
 	if len(p.pps) > 0 {
 		return errReply(http.StatusBadRequest, "DPSK-026: DPSK service contains passphrases and cannot be deleted",
 			subError{Code: "DPSK-026", Object: poolObject, Message: "DPSK service contains passphrases"})
+	}
+	// R1's answer is not recorded (CLEANUP_AND_ROLLBACK.md §7); the
+	// simulator refuses, so that only the safe order (networks first) works.
+	if n := t.boundNetwork(p.id); n != nil {
+		return errReply(http.StatusBadRequest, "DPSK service is in use by Wi-Fi network "+n.name+" and cannot be deleted",
+			subError{Object: poolObject, Message: "Delete the Wi-Fi networks using the DPSK service first"})
 	}
 	w := s.stamp()
 	p.remove(w)

@@ -43,6 +43,21 @@ func (s *Sim) routes() {
 	s.r1("GET /policySets/{policySetId}", false, s.getPolicySet)
 	s.r1("DELETE /policySets/{policySetId}", true, s.deletePolicySet)
 
+	s.r1("DELETE /identityGroups/{groupId}/identities", true, s.deleteIdentities)
+
+	// Wi-Fi networks and their activation on venues (Wi-Fi API); venues and
+	// AP groups (venue service, view-model searches paged from 1).
+	s.r1("POST /wifiNetworks", true, s.createNetwork)
+	s.r1("POST /wifiNetworks/query", false, s.queryNetworks)
+	s.r1("GET /wifiNetworks/{networkId}", false, s.getNetwork)
+	s.r1("DELETE /wifiNetworks/{networkId}", true, s.deleteNetwork)
+	s.r1("PUT /wifiNetworks/{networkId}/dpskServices/{poolId}", true, s.bindPool)
+	s.r1("GET /venues/{venueId}", false, s.getVenue)
+	s.r1("POST /venues/query", false, s.queryVenues)
+	s.r1("POST /venues/apGroups/query", false, s.queryAPGroups)
+	s.r1("PUT /venues/{venueId}/wifiNetworks/{networkId}", true, s.activateNetwork)
+	s.r1("DELETE /venues/{venueId}/wifiNetworks/{networkId}", true, s.deactivateNetwork)
+
 	// Activities.
 	s.r1("GET /activities/{activityId}", false, s.getActivity)
 	s.r1("POST /activities/query", false, s.queryActivities)
@@ -53,6 +68,8 @@ func (s *Sim) routes() {
 	s.mux.HandleFunc("GET /__sim/config", s.handleGetConfig)
 	s.mux.HandleFunc("POST /__sim/config", s.handleConfig)
 	s.mux.HandleFunc("POST /__sim/reset", s.handleReset)
+	s.mux.HandleFunc("POST /__sim/venues", s.handleSeedVenue)
+	s.mux.HandleFunc("POST /__sim/networks", s.handleSeedNetwork)
 
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No handler found for "+r.Method+" "+r.URL.Path)

@@ -53,10 +53,13 @@ const (
 	OpCreatePool       = "POST /identityGroups/{id}/dpskServices"
 	OpCreatePassphrase = "POST /dpskServices/{id}/passphrases"
 	OpCreatePolicySet  = "POST /policySets"
+	OpCreateNetwork    = "POST /wifiNetworks"
+	OpBindPool         = "PUT /wifiNetworks/{id}/dpskServices/{id}"
+	OpActivateNetwork  = "PUT /venues/{id}/wifiNetworks/{id}"
 )
 
 // CreateOps are the operations the CommitThenFailOps alias "creates" names.
-var CreateOps = []string{OpCreateGroup, OpCreatePool, OpCreatePassphrase, OpCreatePolicySet}
+var CreateOps = []string{OpCreateGroup, OpCreatePool, OpCreatePassphrase, OpCreatePolicySet, OpCreateNetwork}
 
 // faultsOp reports whether commit-then-fail applies to op.
 func faultsOp(ops []string, op string) bool {
@@ -86,6 +89,9 @@ type Options struct {
 	Clock               func() time.Time  // optional, for tests; latency and slow faults still use real time
 	Credentials         map[string]string // clientID → secret; nil = accept any non-empty pair
 	Logger              *slog.Logger      // optional request log (method, operation, tenant, status, duration)
+	// Networks picks R1's behaviour where the contract does not establish it
+	// (Wi-Fi networks, pool binding, venue activation).
+	Networks NetworkBehaviour
 }
 
 // Sim is an in-memory R1. It implements http.Handler and is safe for heavy
@@ -122,6 +128,7 @@ func New(opts Options) *Sim {
 	if opts.TokenTTL <= 0 {
 		opts.TokenTTL = time.Hour
 	}
+	opts.Networks = opts.Networks.withDefaults()
 	s := &Sim{
 		mux:     http.NewServeMux(),
 		clock:   opts.Clock,

@@ -29,6 +29,17 @@ type tenant struct {
 
 	// Reads of groups and of pools equal the committed state from then on.
 	groupsSettle, poolsSettle time.Time
+
+	// Wi-Fi networks (see networks.go) and venues with their AP groups
+	// (venues.go; seeded, never written through R1 routes).
+	networks       map[string]*network
+	networkOrder   []*network
+	networkNames   map[string]*network // exact name
+	networkSSIDs   map[string]*network // exact SSID
+	networksSettle time.Time
+	venues         map[string]*venue
+	venueOrder     []*venue
+	apGroups       map[string]*apGroup
 }
 
 type group struct {
@@ -105,7 +116,9 @@ func newTenant(id string, b *bucket) *tenant {
 		groups: map[string]*group{}, groupNames: map[string]*group{},
 		pools: map[string]*pool{}, poolNames: map[string]*pool{},
 		sets: map[string]*policySet{}, setNames: map[string]*policySet{},
-		acts: map[string]*activity{},
+		acts:     map[string]*activity{},
+		networks: map[string]*network{}, networkNames: map[string]*network{}, networkSSIDs: map[string]*network{},
+		venues: map[string]*venue{}, apGroups: map[string]*apGroup{},
 	}
 }
 
