@@ -87,14 +87,24 @@ func TestStartParallelWatchOnAPipeThenCheckR1AdoptsEverything(t *testing.T) {
 	require.Equal(t, 0, r.code, r)
 	id := startedID(t, r)
 	require.Contains(t, r.stdout, "Temporal UI: http://ui.test:8233/namespaces/default/workflows/"+id)
-	require.Regexp(t, `(?m)^\d\d:\d\d:\d\d progress: \d+% \d+/90 passphrases \| pools `, r.stdout, "plain progress lines on a pipe")
+	require.Regexp(t, `(?m)^\d\d:\d\d:\d\d progress: \d+% \d+/90 passphrases \(\d+ confirmed`, r.stdout, "plain progress lines on a pipe")
+	require.Regexp(t, `(?m)^\d\d:\d\d:\d\d pools \d/3 done, 0 failed, \d running, \d pending \| ETA `, r.stdout)
 	require.NotContains(t, r.stdout, "\x1b[", "no terminal escapes on a pipe")
 	require.Contains(t, r.stdout, "Migration "+id+": COMPLETED")
 	require.Contains(t, r.stdout, "90 created")
 
 	r = e.run("status", id)
 	require.Equal(t, 0, r.code, r)
-	require.Contains(t, r.stdout, id+"/pool/")
+	require.Regexp(t, `(?m)^Building A1 s42\s+COMPLETED\s+30\s+0\s+0\s+0\s+0\s+0\s+0$`, r.stdout, "pools by the name people know")
+	require.NotContains(t, r.stdout, id+"/pool/", "the pool workflows only with --wide")
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if !strings.Contains(l, "://") { // a link is never cut
+			require.LessOrEqual(t, len([]rune(l)), 100, "status fits 100 columns: %q", l)
+		}
+	}
+	r = e.run("status", "--wide", id)
+	require.Equal(t, 0, r.code, r)
+	require.Regexp(t, `(?m)^Building B1 s42\s+COMPLETED\s.*\s`+regexp.QuoteMeta(id)+`/pool/building-b1-s42-[0-9a-f]{8}$`, r.stdout)
 
 	r = e.run("status", "--json", id)
 	require.Equal(t, 0, r.code, r)
@@ -129,7 +139,7 @@ func TestStatusOfAPartialMigrationExits2AndListsRefusedRows(t *testing.T) {
 	r = e.run("status", id)
 	require.Equal(t, 2, r.code, r)
 	require.Contains(t, r.stdout, "Migration "+id+": PARTIAL")
-	require.Contains(t, r.stdout, "Not migrated (failed or refused):")
+	require.Contains(t, r.stdout, "Not migrated (failed, conflicting or refused rows):")
 	require.Regexp(t, `unit000-short: \S`, r.stdout, "a refused row is named with its reason")
 	require.Regexp(t, `unit001-short: \S`, r.stdout)
 	require.Contains(t, r.stdout, "no username")
@@ -151,8 +161,9 @@ func TestCancelStopsARunningMigration(t *testing.T) {
 
 	require.Eventually(t, func() bool {
 		r := e.run("status", "cli-cancel-me")
-		return r.code == 0 && strings.Contains(r.stdout, "RUNNING: ")
-	}, 30*time.Second, 300*time.Millisecond, "a pool starts")
+		return r.code == 0 && regexp.MustCompile(`(?m)^Building A1 s44\s+RUNNING\s`).MatchString(r.stdout) &&
+			regexp.MustCompile(`(?m)^  Building A1 s44: `).MatchString(r.stdout)
+	}, 30*time.Second, 300*time.Millisecond, "a pool starts: a row in the table and a live progress line")
 
 	r = e.run("cancel", "cli-cancel-me")
 	require.Equal(t, 0, r.code, r)
@@ -161,7 +172,11 @@ func TestCancelStopsARunningMigration(t *testing.T) {
 	r = e.run("watch", "cli-cancel-me")
 	t.Logf("watch after cancel:\n%s", r)
 	require.Equal(t, 1, r.code, r)
-	require.Contains(t, r.stdout, "CANCELED")
+	require.Contains(t, r.stdout, "Migration cli-cancel-me: CANCELED\n")
+	require.Regexp(t, `(?m)^Pools \(3\): 0 completed, 0 partial, 0 failed, 1 cancelled, 2 not started$`, r.stdout,
+		"a cancelled migration carries its figures")
+	require.Regexp(t, `(?m)^Not migrated: 0 skipped, 0 refused, 0 in conflict, 0 failed, \d+ not attempted$`, r.stdout)
+	require.Regexp(t, `(?m)^POOL\s+STATUS\s.*NOT ATTEMPTED$`, r.stdout)
 
 	r = e.run("cancel", "cli-cancel-me")
 	require.Equal(t, 1, r.code, r)

@@ -156,9 +156,10 @@ func sampleSnapshot(doneInPool int) snapshot {
 		progress: workflows.MigrationProgress{Pools: 4, PoolsPending: 1, PoolsRunning: 2, PoolsDone: 1, Passphrases: 400,
 			Finished: workflows.Counts{Created: 90, Failed: 5, Refused: 3, Skipped: 2},
 			Running:  []workflows.RunningPool{{Key: "a", Rows: 100}, {Key: "b", Rows: 100}}},
-		pools: []workflows.PoolProgress{
-			{Key: "a", Phase: "passphrases", Rows: 100, Done: doneInPool, Counts: workflows.Counts{Created: doneInPool}},
-			{Key: "b", Phase: "pool", Rows: 100},
+		pools: []livePool{
+			{answered: true, confirmed: doneInPool - 10, PoolProgress: workflows.PoolProgress{Key: "a", Phase: "passphrases", Rows: 100, Done: doneInPool,
+				Accepted: 10, Counts: workflows.Counts{Created: doneInPool - 10}}},
+			{answered: true, PoolProgress: workflows.PoolProgress{Key: "b", Phase: "DPSK pool", Rows: 100}},
 		},
 	}
 }
@@ -168,14 +169,31 @@ func TestProgressCountsFinishedAndRunningPools(t *testing.T) {
 	require.Equal(t, 145, s.done(), "95 of finished pools (skipped and refused are not rows to migrate) + 50 running")
 	require.Equal(t, 36, s.percent())
 	require.Equal(t, ETA(255+6, 0, 1800), s.eta(1800))
-	require.Equal(t, "progress: 36% 145/400 passphrases | pools 1/4 done, 0 failed, 2 running, 1 pending | ETA 9s", s.plainLine(1800))
-	require.Contains(t, s.barLine(1800, 10), "[###.......]  36% 145/400")
+	require.Equal(t, "progress: 36% 145/400 passphrases (130 confirmed, 10 accepted by R1, 5 failed)", s.plainLine(),
+		"of 145 handled: 90+40 confirmed, 10 accepted and awaiting confirmation, 5 failed")
+	require.Equal(t, "pools 1/4 done, 0 failed, 2 running, 1 pending | ETA 9s", s.poolsLine(1800))
+	require.Equal(t, "[###.......]  36% 145/400 passphrases (130 confirmed, 10 accepted by R1, 5 failed)", s.barLine(70),
+		"the bar gives way to the text, down to 10 characters")
+	require.Equal(t, "["+strings.Repeat("#", 10)+strings.Repeat(".", 20)+"]  36% 145/400 passphrases (130 confirmed, 10 accepted by R1, 5 failed)", s.barLine(200))
+	require.Equal(t, "  a: passphrases, 50/100 (40 confirmed, 10 accepted by R1 and awaiting confirmation)", s.poolLines()[0])
+	require.Equal(t, "  b: DPSK pool, 0/100", s.poolLines()[1])
+
+	s.progress.Finished.Conflicts = 2
+	s.pools[0].Counts.Failed, s.pools[0].Counts.Created, s.pools[0].confirmed = 1, 39, 39
+	require.Equal(t, "progress: 36% 147/400 passphrases (129 confirmed, 10 accepted by R1, 6 failed, 2 in conflict)", s.plainLine())
+	require.Equal(t, "  a: passphrases, 50/100 (39 confirmed, 10 accepted by R1 and awaiting confirmation, 1 failed)", s.poolLines()[0])
+
+	// A pool that does not answer its query shows its last report to the migration.
+	lp := newLivePool(workflows.RunningPool{Key: "c-1", DisplayName: "Tower C", WorkflowID: "m/pool/c-1", Rows: 80, Done: 30, Confirmed: 12}, nil)
+	require.Equal(t, "  Tower C: as last reported, 30/80 (12 confirmed, 18 accepted by R1 and awaiting confirmation)", poolLine(lp, "Tower C"))
+	s.pools = append(s.pools, lp)
+	require.Contains(t, s.plainLine(), "(141 confirmed, 28 accepted by R1, 6 failed, 2 in conflict)")
 }
 
 func TestProgressBeforeThePlanSaysSo(t *testing.T) {
 	var s snapshot
-	require.Equal(t, "progress: "+planningText, s.plainLine(1800))
-	require.Equal(t, planningText, s.barLine(1800, 10))
+	require.Equal(t, "progress: "+planningText, s.plainLine())
+	require.Equal(t, planningText, s.barLine(100))
 }
 
 func TestPlainProgressPrintsOnPoolChangesAndEveryFewSeconds(t *testing.T) {
@@ -197,7 +215,8 @@ func TestPlainProgressPrintsOnPoolChangesAndEveryFewSeconds(t *testing.T) {
 	v.show(s, t0.Add(20*time.Second))
 	require.Equal(t, 3, lines(), "nothing changed")
 	require.NotContains(t, out.String(), "\x1b[", "no terminal escapes on a pipe")
-	require.Contains(t, out.String(), "  a: passphrases, 12/100 passphrases")
+	require.Contains(t, out.String(), "  a: passphrases, 12/100 (2 confirmed, 10 accepted by R1 and awaiting confirmation)\n")
+	require.Contains(t, out.String(), "10:00:06 pools 2/4 done, 0 failed, 2 running, 0 pending | ETA 10s\n")
 }
 
 func TestTerminalProgressRedrawsInPlace(t *testing.T) {
@@ -205,11 +224,18 @@ func TestTerminalProgressRedrawsInPlace(t *testing.T) {
 	v := &progressView{w: &out, tty: true, width: 200, callsPerMinute: 1800}
 	v.show(sampleSnapshot(10), time.Now())
 	require.NotContains(t, out.String(), "\x1b[")
-	require.Equal(t, 3, strings.Count(out.String(), "\n"), "a bar and a line per running pool")
+	require.Equal(t, 4, strings.Count(out.String(), "\n"), "a bar, the pools and a line per running pool")
 	out.Reset()
 	v.show(sampleSnapshot(20), time.Now())
-	require.True(t, strings.HasPrefix(out.String(), "\x1b[3A\r\x1b[J"), "%q", out.String())
-	require.Contains(t, out.String(), "a: passphrases, 20/100")
+	require.True(t, strings.HasPrefix(out.String(), "\x1b[4A\r\x1b[J"), "%q", out.String())
+	require.Contains(t, out.String(), "a: passphrases, 20/100 (10 confirmed, 10 accepted by R1 and awaiting confirmation)")
+
+	out.Reset()
+	v.width = 40
+	v.show(sampleSnapshot(20), time.Now())
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		require.LessOrEqual(t, textWidth(strings.TrimPrefix(l, "\x1b[4A\r\x1b[J")), 39, "a line as wide as the terminal would wrap and break the redraw: %q", l)
+	}
 }
 
 func TestStatusNamesEveryRowNotMigratedAndExitsWithTheOutcome(t *testing.T) {
@@ -221,19 +247,35 @@ func TestStatusNamesEveryRowNotMigratedAndExitsWithTheOutcome(t *testing.T) {
 					{Index: 7, Reason: "username is empty"}}}}}}
 	var out bytes.Buffer
 	WriteStatus(&out, st)
-	for _, want := range []string{"Migration migration-x: PARTIAL", "building-a", "migration-x/pool/building-a",
-		"building-a: res-short: passphrase is shorter than 8 characters", "(row 7, no username): username is empty",
+	for _, want := range []string{"Migration migration-x: PARTIAL\n", "\nbuilding-a  PARTIAL ",
+		"  building-a:\n    res-short: passphrase is shorter than 8 characters\n", "    (row 7, no username): username is empty\n",
 		"10 created", "2 refused", "Temporal UI: http://ui/wf"} {
 		require.Contains(t, out.String(), want)
 	}
+	require.NotContains(t, out.String(), "migration-x/pool/building-a", "the pool workflow only with --wide (or to find rows not listed)")
 	require.Equal(t, ExitPartial, ExitCode(st))
+	require.Equal(t, "PARTIAL", stateLabel(st))
 
 	st.Result.Status = workflows.StatusCompleted
 	require.Equal(t, ExitOK, ExitCode(st))
-	st.Result.Status = workflows.StatusFailed
-	require.Equal(t, ExitFailed, ExitCode(st))
-	require.Equal(t, ExitFailed, ExitCode(migrations.Status{State: "CANCELED", Error: "the migration was cancelled"}))
 	require.Equal(t, ExitOK, ExitCode(migrations.Status{State: "RUNNING"}))
+
+	// A failed or cancelled migration ends so in Temporal too, and still carries its result.
+	for _, state := range []workflows.Status{workflows.StatusFailed, workflows.StatusCanceled} {
+		st.State, st.Result.Status = string(state), state
+		require.Equal(t, ExitFailed, ExitCode(st), state)
+		require.Equal(t, string(state), stateLabel(st))
+		out.Reset()
+		WriteStatus(&out, st)
+		require.Contains(t, out.String(), "Migration migration-x: "+string(state)+"\n  "+stateMeaning[string(state)]+"\n")
+		require.Contains(t, out.String(), "Passphrases in R1 as the export has them: 10 (10 created, 0 adopted, 0 patched)\n")
+		require.Contains(t, out.String(), "\nbuilding-a  PARTIAL ", "its pools, as for a completed migration")
+	}
+	require.Equal(t, ExitFailed, ExitCode(migrations.Status{State: "CANCELED", Error: "the migration was cancelled"}))
+	require.Equal(t, "TERMINATED", stateLabel(migrations.Status{State: "TERMINATED", Error: "terminated"}))
+	require.Equal(t, ExitFailed, ExitCode(migrations.Status{State: "TERMINATED", Error: "terminated"}))
+	// A partial result under a failed workflow (which the workflows never write) is not a success.
+	require.Equal(t, ExitFailed, ExitCode(migrations.Status{State: "FAILED", Result: &workflows.MigrationResult{Status: workflows.StatusCompleted}}))
 }
 
 func TestCheckR1CountsRowsAsTheMigrationWillTreatThem(t *testing.T) {

@@ -6,10 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"text/tabwriter"
 
-	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -17,13 +14,16 @@ import (
 var statusCommand = &command{
 	name:    "status",
 	args:    []string{"ID"},
-	summary: "show a migration: a line per pool, every failed or refused row, totals and the UI link",
-	details: `Exits 0 when the migration completed (or is still running), 2 when it ended
-partial, 1 when it failed or was cancelled.`,
+	summary: "show a migration: a line per pool, the rows not migrated or skipped, totals and the UI link",
+	details: `Pools are listed by name, failed ones first; the table fits 100 columns (--wide
+adds each pool's workflow ID and never shortens a name). Exits 0 when the
+migration completed (or is still running), 2 when it ended partial, 1 when it
+failed or was cancelled.`,
 	bind: func(fs *flag.FlagSet) runFunc {
 		asJSON := fs.Bool("json", false, "print the raw status as JSON")
+		wide := fs.Bool("wide", false, "add each pool's workflow ID to the table; never shorten a pool's name")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
-			return a.status(ctx, args[0], *asJSON)
+			return a.status(ctx, args[0], *asJSON, *wide)
 		}
 	},
 }
@@ -49,6 +49,7 @@ line when pools start or finish, and about every 5 seconds while passphrases mov
 Ctrl-C stops watching, not the migration.`,
 	bind: func(fs *flag.FlagSet) runFunc {
 		plain := fs.Bool("plain", false, "print plain progress lines even on a terminal")
+		wide := fs.Bool("wide", false, "in the final table, add each pool's workflow ID and never shorten a name")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
 			if *plain {
 				a.TTY = false
@@ -62,12 +63,14 @@ Ctrl-C stops watching, not the migration.`,
 				return ExitFailed, err
 			}
 			defer closeSvc()
-			return a.watch(ctx, svc, s, args[0])
+			return a.follow(ctx, svc, s, args[0], *wide)
 		}
 	},
 }
 
-// ExitCode is the process exit code for a migration's status.
+// ExitCode is the process exit code for a migration's status: 0 completed
+// (or running), 2 partial, 1 otherwise. A failed or cancelled migration
+// carries its result too (its Temporal state is FAILED or CANCELED): 1.
 func ExitCode(st migrations.Status) int {
 	switch {
 	case st.State == "RUNNING":
@@ -83,7 +86,7 @@ func ExitCode(st migrations.Status) int {
 	return ExitFailed
 }
 
-func (a *App) status(ctx context.Context, id string, asJSON bool) (int, error) {
+func (a *App) status(ctx context.Context, id string, asJSON, wide bool) (int, error) {
 	s, err := LoadSettings(a.Getenv)
 	if err != nil {
 		return ExitFailed, err
@@ -116,10 +119,10 @@ func (a *App) status(ctx context.Context, id string, asJSON bool) (int, error) {
 				running[rp.WorkflowID] = p
 			}
 		}
-		writeRunning(a.Stdout, st, view, running, s.CallsPerMinute)
+		writeRunning(a.Stdout, st, view, running, s.CallsPerMinute, wide)
 		return ExitOK, nil
 	}
-	WriteStatus(a.Stdout, st)
+	writeStatus(a.Stdout, st, wide)
 	return ExitCode(st), nil
 }
 
@@ -155,128 +158,4 @@ func (a *App) cancel(ctx context.Context, id string) (int, error) {
 		fmt.Fprintf(a.Stdout, "Temporal UI: %s\n", st.UIURL)
 	}
 	return ExitOK, nil
-}
-
-// stateLabel is the one-word outcome: the result's status once the workflow
-// completed, the workflow's state otherwise.
-func stateLabel(st migrations.Status) string {
-	if st.Result != nil && st.State == "COMPLETED" && st.Result.Status != "" {
-		return string(st.Result.Status)
-	}
-	return st.State
-}
-
-var stateMeaning = map[string]string{
-	"COMPLETED":  "every passphrase is in R1 as the export has it",
-	"PARTIAL":    "some rows or pools were not migrated; they are listed below",
-	"FAILED":     "nothing usable was migrated",
-	"CANCELED":   "cancelled; what was migrated before stays in R1, and a re-run adopts it",
-	"TERMINATED": "terminated in Temporal; a re-run adopts what is already in R1",
-	"TIMED_OUT":  "timed out in Temporal; a re-run adopts what is already in R1",
-}
-
-// WriteStatus prints a finished migration: a line per pool, the rows not
-// migrated with their reasons, the totals and the UI link.
-func WriteStatus(w io.Writer, st migrations.Status) {
-	label := stateLabel(st)
-	fmt.Fprintf(w, "Migration %s: %s", st.WorkflowID, label)
-	if m := stateMeaning[label]; m != "" && st.Error == "" { // an unreadable result proves nothing
-		fmt.Fprintf(w, " (%s)", m)
-	}
-	fmt.Fprintln(w)
-	if st.Error != "" {
-		fmt.Fprintf(w, "Error: %s\n", st.Error)
-	}
-	if st.Result != nil {
-		writePoolTable(w, st.Result.Pools)
-		writeRowsNotMigrated(w, st.Result.Pools)
-		writeTotals(w, st.Result.Totals, len(st.Result.Pools))
-	}
-	if st.UIURL != "" {
-		fmt.Fprintf(w, "Temporal UI: %s\n", st.UIURL)
-	}
-}
-
-func writeRunning(w io.Writer, st migrations.Status, view workflows.PoolsView, running map[string]workflows.PoolProgress, callsPerMinute int) {
-	fmt.Fprintf(w, "Migration %s: RUNNING\n", st.WorkflowID)
-	if st.Progress != nil {
-		snap := snapshot{progress: *st.Progress}
-		for _, rp := range st.Progress.Running {
-			if p, ok := running[rp.WorkflowID]; ok {
-				snap.pools = append(snap.pools, p)
-			}
-		}
-		fmt.Fprintln(w, snap.plainLine(callsPerMinute))
-	}
-	rows := append([]workflows.PoolResult(nil), view.Done...)
-	for _, rp := range view.Running {
-		pr := workflows.PoolResult{Key: rp.Key, WorkflowID: rp.WorkflowID, Status: "RUNNING"}
-		if p, ok := running[rp.WorkflowID]; ok {
-			pr.Counts = p.Counts
-			pr.Status = workflows.Status("RUNNING: " + p.Phase)
-		}
-		rows = append(rows, pr)
-	}
-	writePoolTable(w, rows)
-	if view.Pending > 0 {
-		fmt.Fprintf(w, "%d pool(s) not started yet\n", view.Pending)
-	}
-	writeRowsNotMigrated(w, view.Done)
-	if st.UIURL != "" {
-		fmt.Fprintf(w, "Temporal UI: %s\n", st.UIURL)
-	}
-}
-
-func writePoolTable(w io.Writer, pools []workflows.PoolResult) {
-	if len(pools) == 0 {
-		return
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "POOL\tSTATUS\tCREATED\tADOPTED\tPATCHED\tSKIPPED\tREFUSED\tFAILED\tPOOL WORKFLOW")
-	for _, p := range pools {
-		c := p.Counts
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", p.Key, p.Status, c.Created, c.Adopted, c.Patched, c.Skipped, c.Refused, c.Failed, p.WorkflowID)
-	}
-	tw.Flush()
-}
-
-// writeRowsNotMigrated names every failed or refused row the results carry,
-// and says where to find the rest when a result had to cap its list.
-func writeRowsNotMigrated(w io.Writer, pools []workflows.PoolResult) {
-	header := false
-	head := func() {
-		if !header {
-			fmt.Fprintln(w, "\nNot migrated (failed or refused):")
-			header = true
-		}
-	}
-	for _, p := range pools {
-		if p.Error != "" {
-			head()
-			fmt.Fprintf(w, "  pool %s: %s\n", p.Key, p.Error)
-		}
-		for _, r := range p.FailedRows {
-			head()
-			fmt.Fprintf(w, "  %s: %s: %s\n", p.Key, rowName(r), r.Reason)
-		}
-		if more := p.Counts.Failed + p.Counts.Refused - len(p.FailedRows); more > 0 && len(p.FailedRows) > 0 {
-			head()
-			fmt.Fprintf(w, "  %s: ... and %d more row(s): see pool workflow %s in the Temporal UI\n", p.Key, more, p.WorkflowID)
-		}
-	}
-	if header {
-		fmt.Fprintln(w)
-	}
-}
-
-func rowName(r cloudpath.RowOutcome) string {
-	if r.Username == "" {
-		return fmt.Sprintf("(row %d, no username)", r.Index)
-	}
-	return r.Username
-}
-
-func writeTotals(w io.Writer, c workflows.Counts, pools int) {
-	fmt.Fprintf(w, "Totals over %d pool(s): %d created, %d adopted, %d patched, %d skipped, %d refused, %d failed (%d in R1 as the export has them)\n",
-		pools, c.Created, c.Adopted, c.Patched, c.Skipped, c.Refused, c.Failed, c.Migrated())
 }

@@ -20,13 +20,38 @@ const callsPerPendingPool = 6
 // snapshot is one observation of a running migration.
 type snapshot struct {
 	progress workflows.MigrationProgress
-	pools    []workflows.PoolProgress // running pools that answered
+	pools    []livePool      // the running pools
+	shared   map[string]bool // names finished pools share with a running one (status): keys go with them
 }
 
-// done is the number of passphrases whose outcome is known: finished pools'
-// counts plus the running pools' live counts.
+// livePool is a running pool's progress: its answer to the progress query,
+// or, when it did not answer, what it last reported to the migration.
+type livePool struct {
+	workflows.PoolProgress
+	answered   bool // false: Done, Accepted and confirmed are the last report; Counts and Phase unknown
+	confirmed  int  // of Done, in R1 (from the last report when the pool did not answer)
+	workflowID string
+}
+
+// newLivePool is rp's progress: answers[rp.WorkflowID], or its last report.
+func newLivePool(rp workflows.RunningPool, answers map[string]workflows.PoolProgress) livePool {
+	if p, ok := answers[rp.WorkflowID]; ok {
+		if p.DisplayName == "" {
+			p.DisplayName = rp.DisplayName
+		}
+		return livePool{PoolProgress: p, answered: true, confirmed: p.Counts.Migrated(), workflowID: rp.WorkflowID}
+	}
+	return livePool{workflowID: rp.WorkflowID, confirmed: rp.Confirmed, PoolProgress: workflows.PoolProgress{
+		Key: rp.Key, DisplayName: rp.DisplayName, Rows: rp.Rows,
+		Done: rp.Done, Accepted: max(rp.Done-rp.Confirmed, 0),
+	}}
+}
+
+// done is the number of passphrases handled: finished pools' outcomes plus
+// the running pools' rows handled (confirmed, failed, or accepted by R1).
 func (s snapshot) done() int {
-	n := s.progress.Finished.Migrated() + s.progress.Finished.Failed
+	f := s.progress.Finished
+	n := f.Migrated() + f.Failed + f.Conflicts
 	for _, p := range s.pools {
 		n += p.Done
 	}
@@ -34,6 +59,36 @@ func (s snapshot) done() int {
 		n = s.progress.Passphrases
 	}
 	return n
+}
+
+// handled splits done: confirmed in R1, accepted by R1 and awaiting
+// confirmation, failed, in conflict.
+type handled struct{ confirmed, accepted, failed, conflicts int }
+
+func (s snapshot) handled() handled {
+	f := s.progress.Finished
+	h := handled{confirmed: f.Migrated(), failed: f.Failed, conflicts: f.Conflicts}
+	for _, p := range s.pools {
+		h.confirmed += p.confirmed
+		h.accepted += p.Accepted
+		h.failed += p.Counts.Failed // zero for a pool that did not answer
+		h.conflicts += p.Counts.Conflicts
+	}
+	return h
+}
+
+func (h handled) String() string {
+	parts := []string{fmt.Sprintf("%d confirmed", h.confirmed)}
+	if h.accepted > 0 {
+		parts = append(parts, fmt.Sprintf("%d accepted by R1", h.accepted))
+	}
+	if h.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", h.failed))
+	}
+	if h.conflicts > 0 {
+		parts = append(parts, fmt.Sprintf("%d in conflict", h.conflicts))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ETA estimates the time left from the R1 call budget: one call per remaining
@@ -62,39 +117,102 @@ func (s snapshot) poolsText() string {
 	return fmt.Sprintf("pools %d/%d done, %d failed, %d running, %d pending", p.PoolsDone, p.Pools, p.PoolsFailed, p.PoolsRunning, p.PoolsPending)
 }
 
+// poolsLine is the pools and the time left: "pools 1/4 done, … | ETA 9s".
+func (s snapshot) poolsLine(callsPerMinute int) string {
+	return s.poolsText() + " | ETA " + formatDuration(s.eta(callsPerMinute))
+}
+
 // planning says the workflow has not planned the export yet: it knows no pool.
 func (s snapshot) planning() bool { return s.progress.Pools == 0 && s.progress.Passphrases == 0 }
 
 const planningText = "planning the export (the workflow reads and validates it)"
 
-// plainLine is the progress as one line of plain text (pipes, logs, status).
-func (s snapshot) plainLine(callsPerMinute int) string {
+// passphrasesText is "145/400 passphrases (120 confirmed, 20 accepted by R1, 5 failed)".
+func (s snapshot) passphrasesText() string {
+	return fmt.Sprintf("%d/%d passphrases (%s)", s.done(), s.progress.Passphrases, s.handled())
+}
+
+// plainLine is the overall progress as one line of plain text (pipes, logs,
+// status); poolsLine follows it.
+func (s snapshot) plainLine() string {
 	if s.planning() {
 		return "progress: " + planningText
 	}
-	return fmt.Sprintf("progress: %d%% %d/%d passphrases | %s | ETA %s",
-		s.percent(), s.done(), s.progress.Passphrases, s.poolsText(), formatDuration(s.eta(callsPerMinute)))
+	return fmt.Sprintf("progress: %d%% %s", s.percent(), s.passphrasesText())
 }
 
-// barLine is the progress with a bar, for terminals.
-func (s snapshot) barLine(callsPerMinute, width int) string {
+// barLine is the overall progress with a bar, for a terminal width columns wide.
+func (s snapshot) barLine(width int) string {
 	if s.planning() {
 		return planningText
 	}
+	text := fmt.Sprintf("%3d%% %s", s.percent(), s.passphrasesText())
+	bar := min(max(width-1-textWidth(text)-3, 10), 30)
 	filled := 0
 	if s.progress.Passphrases > 0 {
-		filled = s.done() * width / s.progress.Passphrases
+		filled = s.done() * bar / s.progress.Passphrases
 	}
-	return fmt.Sprintf("[%s%s] %3d%% %d/%d passphrases  %s  ETA %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
-		s.percent(), s.done(), s.progress.Passphrases, s.poolsText(), formatDuration(s.eta(callsPerMinute)))
+	return fmt.Sprintf("[%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", bar-filled), text)
 }
 
-func poolLine(p workflows.PoolProgress) string {
-	phase := p.Phase
-	if phase == "" {
+// statusLines are the progress as status prints it: the overall line, the
+// pools line and a line per running pool.
+func (s snapshot) statusLines(callsPerMinute int) []string {
+	if s.planning() {
+		return []string{s.plainLine()}
+	}
+	return append([]string{s.plainLine(), s.poolsLine(callsPerMinute)}, s.poolLines()...)
+}
+
+// poolLines are a line per running pool, by name.
+func (s snapshot) poolLines() []string {
+	rows := make([]tableRow, len(s.pools))
+	for i, p := range s.pools {
+		rows[i] = runningRow(p)
+	}
+	sortRows(rows)
+	for i := range rows {
+		rows[i].collides = rows[i].collides || s.shared[rows[i].name]
+	}
+	byKey := map[string]livePool{}
+	for _, p := range s.pools {
+		byKey[clean(p.Key)] = p
+	}
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		// The name gives way to the figures, within bounds, so the line fits the table's width.
+		rest := textWidth(poolLine(byKey[r.key], ""))
+		lines[i] = poolLine(byKey[r.key], r.fitted(min(max(tableWidth-rest, liveNameMin), liveNameMax)))
+	}
+	return lines
+}
+
+// poolLine is "  Bldg003: passphrases, 39/100 (12 confirmed, 27 accepted by
+// R1 and awaiting confirmation)": rows handled of the pool's rows, and what
+// became of them.
+func poolLine(p livePool, name string) string {
+	phase := clean(p.Phase)
+	switch {
+	case !p.answered:
+		phase = "as last reported"
+	case phase == "":
 		phase = "starting"
 	}
-	return fmt.Sprintf("  %s: %s, %d/%d passphrases (%d created, %d adopted, %d failed)", p.Key, phase, p.Done, p.Rows, p.Counts.Created, p.Counts.Adopted+p.Counts.Patched, p.Counts.Failed)
+	line := fmt.Sprintf("  %s: %s, %d/%d", name, phase, p.Done, p.Rows)
+	if p.Done == 0 {
+		return line
+	}
+	parts := []string{fmt.Sprintf("%d confirmed", p.confirmed)}
+	if p.Accepted > 0 {
+		parts = append(parts, fmt.Sprintf("%d accepted by R1 and awaiting confirmation", p.Accepted))
+	}
+	if p.Counts.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", p.Counts.Failed))
+	}
+	if p.Counts.Conflicts > 0 {
+		parts = append(parts, fmt.Sprintf("%d in conflict", p.Counts.Conflicts))
+	}
+	return line + " (" + strings.Join(parts, ", ") + ")"
 }
 
 // poolsKey changes when a pool starts or finishes.
@@ -131,7 +249,7 @@ type progressView struct {
 	drawn      int // terminal lines drawn last time
 	waits      int // polls in a row without progress
 	lastPools  string
-	lastDone   int
+	lastMoved  handled // rows handled at the last plain line, by outcome
 	lastPlain  time.Time
 	printedAny bool
 }
@@ -139,21 +257,25 @@ type progressView struct {
 func (v *progressView) show(s snapshot, now time.Time) {
 	v.waits = 0
 	if v.tty {
-		lines := []string{s.barLine(v.callsPerMinute, 30)}
-		for _, p := range s.pools {
-			lines = append(lines, poolLine(p))
+		lines := []string{s.barLine(v.width)}
+		if !s.planning() {
+			lines = append(lines, "  "+s.poolsLine(v.callsPerMinute))
 		}
-		v.redraw(lines)
+		v.redraw(append(lines, s.poolLines()...))
 		return
 	}
 	poolsChanged := s.poolsKey() != v.lastPools
-	moved := s.done() != v.lastDone
+	moved := s.handled() != v.lastMoved // a confirmation moves it too
 	if !v.printedAny || poolsChanged || (moved && now.Sub(v.lastPlain) >= v.plainEvery) || now.Sub(v.lastPlain) >= 12*v.plainEvery {
-		fmt.Fprintln(v.w, now.Format("15:04:05"), s.plainLine(v.callsPerMinute))
-		for _, p := range s.pools {
-			fmt.Fprintln(v.w, poolLine(p))
+		stamp := now.Format("15:04:05")
+		fmt.Fprintln(v.w, stamp, s.plainLine())
+		if !s.planning() {
+			fmt.Fprintln(v.w, stamp, s.poolsLine(v.callsPerMinute))
 		}
-		v.printedAny, v.lastPools, v.lastDone, v.lastPlain = true, s.poolsKey(), s.done(), now
+		for _, l := range s.poolLines() {
+			fmt.Fprintln(v.w, l)
+		}
+		v.printedAny, v.lastPools, v.lastMoved, v.lastPlain = true, s.poolsKey(), s.handled(), now
 	}
 }
 
@@ -180,8 +302,8 @@ func (v *progressView) redraw(lines []string) {
 		fmt.Fprintf(&b, "\x1b[%dA\r\x1b[J", v.drawn) // up, then clear to the end of the screen
 	}
 	for _, l := range lines {
-		if v.width > 1 && len(l) >= v.width {
-			l = l[:v.width-1] // a wrapped line would break the redraw
+		if v.width > 1 {
+			l = fit(l, v.width-1) // a wrapped line would break the redraw
 		}
 		b.WriteString(l + "\n")
 	}
@@ -189,13 +311,12 @@ func (v *progressView) redraw(lines []string) {
 	v.drawn = len(lines)
 }
 
-// end replaces the live display with the final line.
+// end replaces the live display with the final line; the status follows it.
 func (v *progressView) end(st migrations.Status, now time.Time) {
 	line := fmt.Sprintf("finished: %s", stateLabel(st))
-	if st.Result != nil {
+	if st.Result != nil { // completed, partial, failed and cancelled alike
 		c := st.Result.Totals
-		line += fmt.Sprintf(", %d passphrases in R1 (%d created, %d adopted, %d patched), %d failed, %d refused, %d skipped",
-			c.Migrated(), c.Created, c.Adopted, c.Patched, c.Failed, c.Refused, c.Skipped)
+		line += fmt.Sprintf(", %d passphrases in R1 as the export has them, %d not migrated", c.Migrated(), c.Rows()-c.Migrated())
 	}
 	if v.tty {
 		v.redraw([]string{line, ""})
@@ -211,6 +332,11 @@ const maxPollFailures = 30
 // watch follows a migration until it ends, then prints its status and
 // returns its exit code.
 func (a *App) watch(ctx context.Context, svc *migrations.Service, s Settings, id string) (int, error) {
+	return a.follow(ctx, svc, s, id, false)
+}
+
+// follow is watch, with the final table --wide or not.
+func (a *App) follow(ctx context.Context, svc *migrations.Service, s Settings, id string, wide bool) (int, error) {
 	view := &progressView{w: a.Stdout, tty: a.TTY, width: terminalWidth(a.Getenv), callsPerMinute: s.CallsPerMinute, plainEvery: a.PlainEvery}
 	tick := time.NewTicker(a.PollInterval)
 	defer tick.Stop()
@@ -230,7 +356,7 @@ func (a *App) watch(ctx context.Context, svc *migrations.Service, s Settings, id
 			failures = 0
 			if st.State != "RUNNING" {
 				view.end(st, a.Now())
-				WriteStatus(a.Stdout, st)
+				writeStatus(a.Stdout, st, wide)
 				return ExitCode(st), nil
 			}
 		}
@@ -257,12 +383,14 @@ func (a *App) poll(ctx context.Context, svc *migrations.Service, id string, view
 		return st, nil
 	}
 	snap := snapshot{progress: *st.Progress}
+	answers := map[string]workflows.PoolProgress{}
 	for _, rp := range st.Progress.Running {
-		p, err := svc.PoolProgress(qctx, rp.WorkflowID)
-		if err != nil {
-			p = workflows.PoolProgress{Key: rp.Key, Rows: rp.Rows, Phase: "starting"}
+		if p, err := svc.PoolProgress(qctx, rp.WorkflowID); err == nil {
+			answers[rp.WorkflowID] = p
 		}
-		snap.pools = append(snap.pools, p)
+	}
+	for _, rp := range st.Progress.Running {
+		snap.pools = append(snap.pools, newLivePool(rp, answers))
 	}
 	view.show(snap, a.Now())
 	return st, nil
