@@ -17,17 +17,17 @@ func newNameSet() *nameSet {
 	return &nameSet{keys: map[string]bool{}, groups: map[string]bool{}, pools: map[string]bool{}}
 }
 
-// key is slug(display)-hash(guid, displayName): readable in the Temporal UI,
-// stable across runs, and unique in the plan (a repeated pool gets a hash
-// over its occurrence number too).
-func (ns *nameSet) key(display, guid, rawDisplay string) string {
+// key is slug(display)-hash(seed): readable in the Temporal UI, stable
+// across runs, and unique in the plan (a repeated seed gets a hash over its
+// occurrence number too). A pool's seed is its guid and displayName.
+func (ns *nameSet) key(display, seed string) string {
 	slug := slugify(display, 54)
 	for n := 1; ; n++ {
-		seed := guid + "\x00" + rawDisplay
+		s := seed
 		if n > 1 {
-			seed += "\x00" + strconv.Itoa(n)
+			s += "\x00" + strconv.Itoa(n)
 		}
-		sum := sha256.Sum256([]byte(seed))
+		sum := sha256.Sum256([]byte(s))
 		k := slug + "-" + hex.EncodeToString(sum[:4])
 		if !ns.keys[k] {
 			ns.keys[k] = true

@@ -2,29 +2,57 @@ package cloudpath
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// planRows sorts the DPSKs of a pool into rows, skipped and refused.
-func planRows(u *PoolUnit, src *Pool, opts PlanOptions) {
-	u.Rows = make([]Row, 0, len(src.DPSKs))
+// rowPlanner sorts DPSKs into rows, skipped and refused, for one unit: the
+// DPSKs of one pool, or of every pool a unit merges, which must keep
+// usernames and passphrases unique across them.
+type rowPlanner struct {
+	opts   PlanOptions
+	merged bool
 	// First occurrence (among rows that will be sent) wins; later ones are skipped.
-	byUsername := make(map[string]int, len(src.DPSKs))
-	byPassphrase := make(map[string]int, len(src.DPSKs))
+	byUsername, byPassphrase map[string]firstRow
+}
+
+// firstRow is the row that claimed a username or a passphrase.
+type firstRow struct {
+	index          int
+	source         *source
+	guid, username string
+}
+
+func newRowPlanner(opts PlanOptions, merged bool, capacity int) *rowPlanner {
+	return &rowPlanner{opts: opts, merged: merged,
+		byUsername: make(map[string]firstRow, capacity), byPassphrase: make(map[string]firstRow, capacity)}
+}
+
+// plan appends the DPSKs of s to u, in export order.
+func (rp *rowPlanner) plan(u *PoolUnit, s *source) {
+	src, opts := s.pool, rp.opts
+	u.Rows = slicesGrow(u.Rows, len(src.DPSKs))
 	poolSSIDs := src.SSIDList[:len(src.SSIDList):len(src.SSIDList)] // shared by rows, never appended to
+	outcome := func(i int, d *DPSK, reason string) RowOutcome {
+		o := RowOutcome{Index: i, Username: d.Name, Reason: reason, SourcePool: s.idx}
+		if rp.merged {
+			o.SourcePoolName = s.display
+		}
+		return o
+	}
 
 	for i := range src.DPSKs {
 		d := &src.DPSKs[i]
 		if reason := refusal(d); reason != "" {
-			u.Refused = append(u.Refused, RowOutcome{Index: i, Username: d.Name, Reason: reason})
+			u.Refused = append(u.Refused, outcome(i, d, reason))
 			continue
 		}
 		if !opts.ImportInactive && !isActive(d.Status) {
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: "status " + clip(strings.TrimSpace(d.Status), 40)})
+			u.Skipped = append(u.Skipped, outcome(i, d, "status "+clip(strings.TrimSpace(d.Status), 40)))
 			continue
 		}
-		row := Row{Index: i, GUID: d.GUID, Username: d.Name, Passphrase: d.Passphrase, SSIDs: d.SSIDList}
+		row := Row{Index: i, SourcePool: s.idx, GUID: d.GUID, Username: d.Name, Passphrase: d.Passphrase, SSIDs: d.SSIDList}
 		if len(row.SSIDs) == 0 {
 			row.SSIDs = poolSSIDs // the extractor's rule: an empty list inherits the pool's
 		}
@@ -36,7 +64,7 @@ func planRows(u *PoolUnit, src *Pool, opts PlanOptions) {
 		case !expiry.Before(opts.Now):
 			row.ExpirationDate = formatTime(expiry)
 		case opts.Expired == ExpiredSkip:
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: "expired " + formatTime(expiry)})
+			u.Skipped = append(u.Skipped, outcome(i, d, "expired "+formatTime(expiry)))
 			continue
 		case opts.Expired == ExpiredRenew:
 			row.ExpirationDate = formatTime(opts.Now.AddDate(0, 0, opts.RenewDays))
@@ -44,15 +72,16 @@ func planRows(u *PoolUnit, src *Pool, opts PlanOptions) {
 		default:
 			row.Warnings = append(row.Warnings, fmt.Sprintf("expired %s; imported without expiry", formatTime(expiry)))
 		}
-		if j, dup := byUsername[d.Name]; dup {
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: "duplicate username of row " + strconv.Itoa(j) + guidNote(src.DPSKs[j].GUID)})
+		if first, dup := rp.byUsername[d.Name]; dup {
+			u.Skipped = append(u.Skipped, outcome(i, d, "duplicate username of "+rp.rowName(first)+guidNote(first.guid)))
 			continue
 		}
-		if j, dup := byPassphrase[d.Passphrase]; dup {
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: fmt.Sprintf("duplicate passphrase of row %d (username %q)", j, clip(src.DPSKs[j].Name, 80))})
+		if first, dup := rp.byPassphrase[d.Passphrase]; dup {
+			u.Skipped = append(u.Skipped, outcome(i, d, fmt.Sprintf("duplicate passphrase of %s (username %q)", rp.rowName(first), clip(first.username, 80))))
 			continue
 		}
-		byUsername[d.Name], byPassphrase[d.Passphrase] = i, i
+		first := firstRow{index: i, source: s, guid: d.GUID, username: d.Name}
+		rp.byUsername[d.Name], rp.byPassphrase[d.Passphrase] = first, first
 
 		var warn string
 		if row.VLANID, warn = parseVLAN(d.VLAN); warn != "" {
@@ -63,6 +92,23 @@ func planRows(u *PoolUnit, src *Pool, opts PlanOptions) {
 		}
 		u.Rows = append(u.Rows, row)
 	}
+}
+
+// rowName names the row a duplicate repeats: its index, and in a merged
+// unit its pool too.
+func (rp *rowPlanner) rowName(r firstRow) string {
+	if !rp.merged {
+		return "row " + strconv.Itoa(r.index)
+	}
+	return fmt.Sprintf("row %d of %s", r.index, r.source.label)
+}
+
+// slicesGrow makes room for n more rows.
+func slicesGrow(rows []Row, n int) []Row {
+	if rows == nil {
+		return make([]Row, 0, n)
+	}
+	return slices.Grow(rows, n)
 }
 
 func guidNote(guid string) string {
