@@ -123,9 +123,20 @@ func (p *Plan) Summarize(callsPerMinute int) Summary {
 // row with its reason, then the plan's warnings.
 func (s Summary) WriteText(w io.Writer) error {
 	ew := &errWriter{w: w}
-	ew.printf("Plan: %s, %d to create, %d skipped, %d refused\n",
-		plural(len(s.Pools), "pool"), s.TotalCreate, s.TotalSkip, s.TotalRefuse)
+	sources := 0
+	for _, p := range s.Pools {
+		sources += max(len(p.Merged), 1)
+	}
+	from := ""
+	if sources != len(s.Pools) {
+		from = fmt.Sprintf(" from %d Cloudpath pools", sources)
+	}
+	ew.printf("Plan: %s%s, %d to create, %d skipped, %d refused\n",
+		plural(len(s.Pools), "pool"), from, s.TotalCreate, s.TotalSkip, s.TotalRefuse)
 	ew.printf("R1 calls: about %d", s.EstimatedCalls)
+	if len(s.Venues) > 0 {
+		ew.printf(" (%s to resolve venues)", plural(EstimateVenueLookupCalls*len(s.Venues), "call"))
+	}
 	if s.CallsPerMinute > 0 {
 		ew.printf(", at least %s at %d calls/minute", roundDuration(s.MinDuration), s.CallsPerMinute)
 	}
