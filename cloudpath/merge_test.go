@@ -75,9 +75,9 @@ func TestMergedPoolsKeepUsernamesAndPassphrasesUnique(t *testing.T) {
 	d := &exp.Pools[3]
 	d.DPSKs = append(d.DPSKs,
 		DPSK{GUID: "AccountDpsk-x1", Name: a0.Name, Passphrase: "another-passphrase-1", Status: "ACTIVE"}, // row 60: username of A1's row 5
-		DPSK{GUID: "AccountDpsk-x2", Name: "fresh-user", Passphrase: b2.Passphrase, Status: "ACTIVE"},   // row 61: passphrase of B1's row 2
-		DPSK{GUID: "AccountDpsk-x3", Name: d.DPSKs[0].Name, Passphrase: "another-passphrase-3"},         // row 62: username of its own row 0
-		DPSK{GUID: "AccountDpsk-x4", Name: "", Passphrase: "short"},                                      // row 63: refused
+		DPSK{GUID: "AccountDpsk-x2", Name: "fresh-user", Passphrase: b2.Passphrase, Status: "ACTIVE"},     // row 61: passphrase of B1's row 2
+		DPSK{GUID: "AccountDpsk-x3", Name: d.DPSKs[0].Name, Passphrase: "another-passphrase-3"},           // row 62: username of its own row 0
+		DPSK{GUID: "AccountDpsk-x4", Name: "", Passphrase: "short"},                                       // row 63: refused
 	)
 	plan, err := NewPlan(exp, perPool(PlanOptions{MergeBySSID: true, Venues: []string{"HQ"}}))
 	require.NoError(t, err)
