@@ -43,6 +43,20 @@ func planMerged(members []source, ssid string, opts PlanOptions, names *nameSet,
 	return u
 }
 
+// SourceName is the display name of the Cloudpath pool a row of the unit
+// comes from when the unit merges several pools, else "" (RowOutcome.SourcePoolName).
+func (u *PoolUnit) SourceName(r *Row) string {
+	if len(u.Sources) < 2 {
+		return ""
+	}
+	for _, s := range u.Sources {
+		if s.Index == r.SourcePool {
+			return s.DisplayName
+		}
+	}
+	return ""
+}
+
 func mergedLabel(pools int, ssid string) string {
 	return fmt.Sprintf("the %d pools merged on SSID %q", pools, clip(ssid, 40))
 }
