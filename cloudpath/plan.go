@@ -95,7 +95,8 @@ func (o PlanOptions) Validate() error {
 }
 
 // Plan is what a migration will do, decided before anything is written:
-// one unit per Cloudpath pool, in export order.
+// one unit per Cloudpath pool, in export order; pools merged by SSID make one
+// unit, at the place of the first of them.
 type Plan struct {
 	Units    []PoolUnit
 	Warnings []string // pool-level remarks a person should read; row remarks are on the rows
