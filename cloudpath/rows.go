@@ -11,17 +11,17 @@ import (
 // DPSKs of one pool, or of every pool a unit merges, which must keep
 // usernames and passphrases unique across them.
 type rowPlanner struct {
-	opts   PlanOptions
-	merged bool
+	opts    PlanOptions
+	merged  bool
+	sources []*source // the pools planned so far
 	// First occurrence (among rows that will be sent) wins; later ones are skipped.
 	byUsername, byPassphrase map[string]firstRow
 }
 
-// firstRow is the row that claimed a username or a passphrase.
+// firstRow is the row that claimed a username or a passphrase: DPSK index
+// of sources[source]. Small, as maps of 10,000s of rows hold it.
 type firstRow struct {
-	index          int
-	source         *source
-	guid, username string
+	source, index int32
 }
 
 func newRowPlanner(opts PlanOptions, merged bool, capacity int) *rowPlanner {
@@ -32,6 +32,8 @@ func newRowPlanner(opts PlanOptions, merged bool, capacity int) *rowPlanner {
 // plan appends the DPSKs of s to u, in export order.
 func (rp *rowPlanner) plan(u *PoolUnit, s *source) {
 	src, opts := s.pool, rp.opts
+	rp.sources = append(rp.sources, s)
+	self := int32(len(rp.sources) - 1)
 	u.Rows = slicesGrow(u.Rows, len(src.DPSKs))
 	poolSSIDs := src.SSIDList[:len(src.SSIDList):len(src.SSIDList)] // shared by rows, never appended to
 	outcome := func(i int, d *DPSK, reason string) RowOutcome {
@@ -73,14 +75,14 @@ func (rp *rowPlanner) plan(u *PoolUnit, s *source) {
 			row.Warnings = append(row.Warnings, fmt.Sprintf("expired %s; imported without expiry", formatTime(expiry)))
 		}
 		if first, dup := rp.byUsername[d.Name]; dup {
-			u.Skipped = append(u.Skipped, outcome(i, d, "duplicate username of "+rp.rowName(first)+guidNote(first.guid)))
+			u.Skipped = append(u.Skipped, outcome(i, d, "duplicate username of "+rp.rowName(first)+guidNote(rp.dpsk(first).GUID)))
 			continue
 		}
 		if first, dup := rp.byPassphrase[d.Passphrase]; dup {
-			u.Skipped = append(u.Skipped, outcome(i, d, fmt.Sprintf("duplicate passphrase of %s (username %q)", rp.rowName(first), clip(first.username, 80))))
+			u.Skipped = append(u.Skipped, outcome(i, d, fmt.Sprintf("duplicate passphrase of %s (username %q)", rp.rowName(first), clip(rp.dpsk(first).Name, 80))))
 			continue
 		}
-		first := firstRow{index: i, source: s, guid: d.GUID, username: d.Name}
+		first := firstRow{source: self, index: int32(i)}
 		rp.byUsername[d.Name], rp.byPassphrase[d.Passphrase] = first, first
 
 		var warn string
@@ -94,13 +96,17 @@ func (rp *rowPlanner) plan(u *PoolUnit, s *source) {
 	}
 }
 
+func (rp *rowPlanner) dpsk(r firstRow) *DPSK {
+	return &rp.sources[r.source].pool.DPSKs[r.index]
+}
+
 // rowName names the row a duplicate repeats: its index, and in a merged
 // unit its pool too.
 func (rp *rowPlanner) rowName(r firstRow) string {
 	if !rp.merged {
-		return "row " + strconv.Itoa(r.index)
+		return "row " + strconv.Itoa(int(r.index))
 	}
-	return fmt.Sprintf("row %d of %s", r.index, r.source.label)
+	return fmt.Sprintf("row %d of %s", r.index, rp.sources[r.source].label)
 }
 
 // slicesGrow makes room for n more rows.
