@@ -309,7 +309,7 @@ func (a *Activities) ReadRows(ctx context.Context, in RowsInput) (RowsResult, er
 	var res RowsResult
 	for _, pos := range in.Rows {
 		row := &unit.Rows[pos]
-		ref := RowRef{Row: pos, Index: row.Index, Username: row.Username}
+		ref := RowRef{Row: pos, Index: row.Index, Username: row.Username, SourcePool: row.SourcePool, SourcePoolName: unit.SourceName(row)}
 		p, state := compare(row, held[row.Username])
 		if p != nil {
 			ref.PassphraseID, ref.VLANID = p.ID, p.VLANID

@@ -175,6 +175,11 @@ type RowRef struct {
 	Username     string `json:"username"`
 	PassphraseID string `json:"passphraseId,omitempty"` // R1's id, when R1 holds the row
 	VLANID       int    `json:"vlanId,omitempty"`       // the VLAN R1 holds, for VLANFix rows
+	// SourcePool is the row's Cloudpath pool (its index in the export; Index
+	// is the row's index in that pool), and SourcePoolName its display name
+	// when the unit merges several pools.
+	SourcePool     int    `json:"sourcePool,omitempty"`
+	SourcePoolName string `json:"sourcePoolName,omitempty"`
 }
 
 // RowInput names one row.

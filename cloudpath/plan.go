@@ -1,11 +1,8 @@
 package cloudpath
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +41,23 @@ type PlanOptions struct {
 	Expired        ExpiredPolicy `json:"expired,omitempty"`   // "" = no-expiry
 	RenewDays      int           `json:"renewDays,omitempty"` // 0 = DefaultRenewDays
 	ImportInactive bool          `json:"importInactive,omitempty"`
+
+	// Wi-Fi networks (network.go). Every option but NetworkMode needs
+	// NetworkMode per-pool.
+	NetworkMode NetworkMode `json:"networkMode,omitempty"` // "" = none
+	// SSID of the one pool's network: single-pool exports only.
+	SSID string `json:"ssid,omitempty"`
+	// SSIDMap maps a Cloudpath pool's display name to its network's SSID.
+	SSIDMap map[string]string `json:"ssidMap,omitempty"`
+	// Venues (names or ids) every network is activated on, venue-wide.
+	Venues []string `json:"venues,omitempty"`
+	// VenueMap maps a Cloudpath pool's display name to the venues of its
+	// network, replacing Venues for that pool.
+	VenueMap map[string][]string `json:"venueMap,omitempty"`
+	// MergeBySSID makes the Cloudpath pools that share an SSID one R1 pool
+	// (merge.go): an R1 network binds exactly one DPSK pool.
+	MergeBySSID bool `json:"mergeBySSID,omitempty"`
+
 	// Now is the instant "expired" is judged against and renewals count
 	// from. It is required: a plan must not depend on when it is computed.
 	Now time.Time `json:"now"`
@@ -73,6 +87,7 @@ func (o PlanOptions) Validate() error {
 	if l := utf8.RuneCountInString(o.NamePrefix + o.NameSuffix); l > MaxNameLength-16 {
 		problems = append(problems, fmt.Sprintf("namePrefix and nameSuffix have %d characters together; at most %d leave room for the pool name", l, MaxNameLength-16))
 	}
+	problems = append(problems, o.networkProblems()...)
 	if len(problems) > 0 {
 		return errors.New("plan options: " + strings.Join(problems, "; "))
 	}
@@ -80,18 +95,42 @@ func (o PlanOptions) Validate() error {
 }
 
 // Plan is what a migration will do, decided before anything is written:
-// one unit per Cloudpath pool, in export order.
+// one unit per Cloudpath pool, in export order; pools merged by SSID make one
+// unit, at the place of the first of them.
 type Plan struct {
 	Units    []PoolUnit
 	Warnings []string // pool-level remarks a person should read; row remarks are on the rows
+	// SharedSSIDs are the SSIDs several Cloudpath pools get (per-pool
+	// networks with MergeBySSID; without it they refuse the plan). The pools
+	// of each became one unit.
+	SharedSSIDs []SharedSSID
 }
 
-// PoolUnit is one Cloudpath pool becoming one R1 identity group and one DPSK
-// pool. Key is safe inside a Temporal workflow ID.
+// SharedSSID is an SSID several Cloudpath pools share, and the unit they became.
+type SharedSSID struct {
+	SSID    string       `json:"ssid"`
+	Pools   []PoolSource `json:"pools"`
+	UnitKey string       `json:"unitKey"`
+}
+
+// PoolSource names a Cloudpath pool of the export.
+type PoolSource struct {
+	Index       int    `json:"index"` // into Export.Pools
+	GUID        string `json:"guid,omitempty"`
+	DisplayName string `json:"displayName"` // trimmed; DefaultLegacyPoolName when the export has none
+}
+
+// PoolUnit is one Cloudpath pool (or, merged by SSID, several) becoming one
+// R1 identity group and one DPSK pool, and with per-pool networks one DPSK
+// Wi-Fi network. Key is safe inside a Temporal workflow ID.
 type PoolUnit struct {
-	Key                                         string // ^[a-z0-9][a-z0-9-]{0,62}$, unique in the plan, stable across runs
+	Key string // ^[a-z0-9][a-z0-9-]{0,62}$, unique in the plan, stable across runs
+	// SourceGUID and DisplayName are the Cloudpath pool's; a merged unit has
+	// no GUID and is displayed as its SSID and pool count.
 	SourceGUID                                  string
 	DisplayName                                 string
+	Sources                                     []PoolSource // the Cloudpath pools it migrates, in export order
+	Network                                     *NetworkPlan // nil unless NetworkMode is per-pool
 	IdentityGroupName, IdentityGroupDescription string
 	PoolName, PoolDescription                   string
 	Settings                                    PoolSettings
@@ -115,6 +154,7 @@ type PoolSettings struct {
 // this package puts it in a reason, warning or error.
 type Row struct {
 	Index               int // index into the source pool's DPSKs
+	SourcePool          int // index of the source pool in the export
 	GUID                string
 	Username            string
 	Passphrase          string `json:"-"`
@@ -131,10 +171,17 @@ type RowOutcome struct {
 	Index    int    `json:"index"` // index into the source pool's DPSKs
 	Username string `json:"username"`
 	Reason   string `json:"reason"`
+	// SourcePool is the index of the row's Cloudpath pool in the export.
+	// SourcePoolName is that pool's display name, set only in a unit that
+	// merges several pools, where Index alone does not say which row it is.
+	SourcePool     int    `json:"sourcePool,omitempty"`
+	SourcePoolName string `json:"sourcePoolName,omitempty"`
 }
 
 // NewPlan maps an export onto R1. It is pure and deterministic: the same
-// export and options give an identical plan.
+// export and options give an identical plan. Options the export cannot honour
+// (a map naming no pool, a pool without an SSID, a shared SSID without
+// MergeBySSID) refuse the plan with a *PlanError that lists them all.
 func NewPlan(exp *Export, opts PlanOptions) (*Plan, error) {
 	if exp == nil {
 		return nil, errors.New("plan: no export")
@@ -145,6 +192,9 @@ func NewPlan(exp *Export, opts PlanOptions) (*Plan, error) {
 	if (strings.TrimSpace(opts.IdentityGroupName) != "" || strings.TrimSpace(opts.PoolName) != "") && len(exp.Pools) != 1 {
 		return nil, fmt.Errorf("plan options: explicit identityGroupName/poolName need an export with exactly one pool, this one has %d; use namePrefix/nameSuffix instead", len(exp.Pools))
 	}
+	if opts.SSID != "" && len(exp.Pools) != 1 {
+		return nil, fmt.Errorf("plan options: ssid needs an export with exactly one pool, this one has %d; give each pool its SSID with ssidMap instead", len(exp.Pools))
+	}
 	if opts.Expired == "" {
 		opts.Expired = ExpiredImportWithoutExpiry
 	}
@@ -153,37 +203,100 @@ func NewPlan(exp *Export, opts PlanOptions) (*Plan, error) {
 	}
 	opts.Now = opts.Now.UTC()
 
+	sources := make([]source, len(exp.Pools))
+	for i := range exp.Pools {
+		sources[i] = sourceOf(exp, i)
+	}
+	var nets *networkChoice
+	if opts.NetworkMode == NetworkPerPool {
+		var err error
+		if nets, err = chooseNetworks(sources, opts); err != nil {
+			return nil, err
+		}
+	}
+
 	pl := &Plan{Units: make([]PoolUnit, 0, len(exp.Pools))}
 	if len(exp.Pools) == 0 {
 		pl.Warnings = append(pl.Warnings, "the export holds no pools: nothing to migrate")
 	}
 	names := newNameSet()
-	for i := range exp.Pools {
-		u := planPool(&exp.Pools[i], i, opts, names, &pl.Warnings)
+	for i := range sources {
+		if nets == nil || nets.groupOf[i] < 0 {
+			pl.Units = append(pl.Units, planPool(sources[i], opts, names, &pl.Warnings))
+			continue
+		}
+		g := nets.groups[nets.groupOf[i]]
+		if g[0] != i {
+			continue // planned with the first pool of its SSID
+		}
+		members := make([]source, len(g))
+		for k, j := range g {
+			members[k] = sources[j]
+		}
+		u := planMerged(members, nets.ssids[i], opts, names, &pl.Warnings)
+		pl.SharedSSIDs = append(pl.SharedSSIDs, SharedSSID{SSID: nets.ssids[i], Pools: u.Sources, UnitKey: u.Key})
 		pl.Units = append(pl.Units, u)
+	}
+	if nets != nil {
+		if err := nets.apply(pl, sources, opts); err != nil {
+			return nil, err
+		}
 	}
 	return pl, nil
 }
 
-// planPool builds the unit of one pool.
-func planPool(src *Pool, idx int, opts PlanOptions, names *nameSet, warnings *[]string) PoolUnit {
-	display := strings.TrimSpace(src.DisplayName)
-	label := fmt.Sprintf("pool #%d %q", idx+1, clip(display, 60))
-	if display == "" {
-		display = DefaultLegacyPoolName
-		label = fmt.Sprintf("pool #%d (guid %q)", idx+1, clip(src.GUID, 80))
-		*warnings = append(*warnings, fmt.Sprintf("%s has no displayName; named after %q", label, display))
-	}
-	if src.DescriptionCut > 0 {
-		*warnings = append(*warnings, fmt.Sprintf("%s: description has %d characters, more than R1's %d; only the first %d were read",
-			label, MaxDescriptionLength+src.DescriptionCut, MaxDescriptionLength, MaxDescriptionLength))
-	}
-	if w := ssidWarning(src); w != "" {
-		*warnings = append(*warnings, label+": "+w)
-	}
-	u := PoolUnit{SourceGUID: src.GUID, DisplayName: src.DisplayName}
-	u.Key = names.key(display, src.GUID, src.DisplayName)
+// source is a Cloudpath pool with the names the plan gives it.
+type source struct {
+	idx     int
+	pool    *Pool
+	display string // trimmed displayName, or DefaultLegacyPoolName
+	label   string // `pool #n "name"`, for warnings, reasons and errors
+}
 
+func sourceOf(exp *Export, i int) source {
+	src := &exp.Pools[i]
+	s := source{idx: i, pool: src, display: strings.TrimSpace(src.DisplayName)}
+	s.label = fmt.Sprintf("pool #%d %q", i+1, clip(s.display, 60))
+	if s.display == "" {
+		s.display = DefaultLegacyPoolName
+		s.label = fmt.Sprintf("pool #%d (guid %q)", i+1, clip(src.GUID, 80))
+	}
+	return s
+}
+
+func (s source) ref() PoolSource {
+	return PoolSource{Index: s.idx, GUID: s.pool.GUID, DisplayName: s.display}
+}
+
+// note adds the warnings about the pool itself.
+func (s source) note(warnings *[]string) {
+	if strings.TrimSpace(s.pool.DisplayName) == "" {
+		*warnings = append(*warnings, fmt.Sprintf("%s has no displayName; named after %q", s.label, s.display))
+	}
+	if s.pool.DescriptionCut > 0 {
+		*warnings = append(*warnings, fmt.Sprintf("%s: description has %d characters, more than R1's %d; only the first %d were read",
+			s.label, MaxDescriptionLength+s.pool.DescriptionCut, MaxDescriptionLength, MaxDescriptionLength))
+	}
+	if w := ssidWarning(s.pool); w != "" {
+		*warnings = append(*warnings, s.label+": "+w)
+	}
+}
+
+// planPool builds the unit of one pool.
+func planPool(s source, opts PlanOptions, names *nameSet, warnings *[]string) PoolUnit {
+	s.note(warnings)
+	src := s.pool
+	u := PoolUnit{SourceGUID: src.GUID, DisplayName: src.DisplayName, Sources: []PoolSource{s.ref()}}
+	u.Key = names.key(s.display, src.GUID+"\x00"+src.DisplayName)
+	u.name(names, opts, s.display, s.label, warnings)
+	rp := newRowPlanner(opts, false, len(src.DPSKs))
+	rp.plan(&u, &s)
+	u.Settings = poolSettings(src, u.Rows, s.label, warnings)
+	return u
+}
+
+// name gives the unit its identity group and pool names after display.
+func (u *PoolUnit) name(names *nameSet, opts PlanOptions, display, label string, warnings *[]string) {
 	group, pool, dup := names.names(opts, display)
 	if dup {
 		*warnings = append(*warnings, fmt.Sprintf("%s: another pool already uses its names; this one becomes identity group %q and DPSK pool %q", label, group, pool))
@@ -191,253 +304,14 @@ func planPool(src *Pool, idx int, opts PlanOptions, names *nameSet, warnings *[]
 	u.IdentityGroupName, u.PoolName = group, pool
 	u.IdentityGroupDescription = truncate(ImportDescriptionPrefix+group, MaxNameLength)
 	u.PoolDescription = truncate(ImportDescriptionPrefix+pool, MaxNameLength)
-
-	planRows(&u, src, opts)
-	u.Settings = poolSettings(src, u.Rows, label, warnings)
-	return u
 }
 
-// planRows sorts the DPSKs of a pool into rows, skipped and refused.
-func planRows(u *PoolUnit, src *Pool, opts PlanOptions) {
-	u.Rows = make([]Row, 0, len(src.DPSKs))
-	// First occurrence (among rows that will be sent) wins; later ones are skipped.
-	byUsername := make(map[string]int, len(src.DPSKs))
-	byPassphrase := make(map[string]int, len(src.DPSKs))
-	poolSSIDs := src.SSIDList[:len(src.SSIDList):len(src.SSIDList)] // shared by rows, never appended to
-
-	for i := range src.DPSKs {
-		d := &src.DPSKs[i]
-		if reason := refusal(d); reason != "" {
-			u.Refused = append(u.Refused, RowOutcome{Index: i, Username: d.Name, Reason: reason})
-			continue
-		}
-		if !opts.ImportInactive && !isActive(d.Status) {
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: "status " + clip(strings.TrimSpace(d.Status), 40)})
-			continue
-		}
-		row := Row{Index: i, GUID: d.GUID, Username: d.Name, Passphrase: d.Passphrase, SSIDs: d.SSIDList}
-		if len(row.SSIDs) == 0 {
-			row.SSIDs = poolSSIDs // the extractor's rule: an empty list inherits the pool's
-		}
-		expiry, ok := parseExpiry(d.ExpirationDateTime)
-		switch {
-		case !ok:
-			row.Warnings = append(row.Warnings, fmt.Sprintf("expirationDateTime %q is not a date; imported without expiry", clip(d.ExpirationDateTime, 60)))
-		case expiry.IsZero():
-		case !expiry.Before(opts.Now):
-			row.ExpirationDate = formatTime(expiry)
-		case opts.Expired == ExpiredSkip:
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: "expired " + formatTime(expiry)})
-			continue
-		case opts.Expired == ExpiredRenew:
-			row.ExpirationDate = formatTime(opts.Now.AddDate(0, 0, opts.RenewDays))
-			row.Warnings = append(row.Warnings, fmt.Sprintf("expired %s; renewed until %s", formatTime(expiry), row.ExpirationDate))
-		default:
-			row.Warnings = append(row.Warnings, fmt.Sprintf("expired %s; imported without expiry", formatTime(expiry)))
-		}
-		if j, dup := byUsername[d.Name]; dup {
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: "duplicate username of row " + strconv.Itoa(j) + guidNote(src.DPSKs[j].GUID)})
-			continue
-		}
-		if j, dup := byPassphrase[d.Passphrase]; dup {
-			u.Skipped = append(u.Skipped, RowOutcome{Index: i, Username: d.Name, Reason: fmt.Sprintf("duplicate passphrase of row %d (username %q)", j, clip(src.DPSKs[j].Name, 80))})
-			continue
-		}
-		byUsername[d.Name], byPassphrase[d.Passphrase] = i, i
-
-		var warn string
-		if row.VLANID, warn = parseVLAN(d.VLAN); warn != "" {
-			row.Warnings = append(row.Warnings, warn)
-		}
-		if row.NumberOfDevicesType, row.NumberOfDevices, warn = deviceLimit(d.UseDeviceCountLimit, d.DeviceCountLimit); warn != "" {
-			row.Warnings = append(row.Warnings, warn)
-		}
-		u.Rows = append(u.Rows, row)
-	}
+// PlanError is an export and options that give no plan: every problem, each
+// with its fix.
+type PlanError struct {
+	Problems []string
 }
 
-func guidNote(guid string) string {
-	if guid == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (guid %q)", clip(guid, 80))
-}
-
-// refusal says why R1 cannot accept a DPSK, or "".
-func refusal(d *DPSK) string {
-	var reasons []string
-	if strings.TrimSpace(d.Name) == "" {
-		reasons = append(reasons, "username is empty")
-	}
-	switch n := passphraseLength(d.Passphrase); {
-	case n == 0:
-		reasons = append(reasons, "passphrase is empty")
-	case n < MinPassphraseLength || n > MaxPassphraseLength:
-		reasons = append(reasons, fmt.Sprintf("passphrase has %d characters; R1 accepts %d to %d", n, MinPassphraseLength, MaxPassphraseLength))
-	case !printableASCII(d.Passphrase):
-		reasons = append(reasons, "passphrase has characters outside printable ASCII; WPA2 passphrases allow only those")
-	}
-	return strings.Join(reasons, "; ")
-}
-
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-func isActive(status string) bool {
-	s := strings.TrimSpace(status)
-	return s == "" || strings.EqualFold(s, "ACTIVE")
-}
-
-// poolSettings maps the pool's settings; rows are the ones to be created.
-func poolSettings(src *Pool, rows []Row, label string, warnings *[]string) PoolSettings {
-	var s PoolSettings
-	var known bool
-	if s.PassphraseFormat, known = passphraseFormat(src.PhraseRandomCharactersType); !known {
-		s.PassphraseFormat = inferFormat(rows)
-		if t := strings.TrimSpace(src.PhraseRandomCharactersType); t != "" {
-			*warnings = append(*warnings, fmt.Sprintf("%s: phraseRandomCharactersType %q is unknown; passphrase format %s inferred from the passphrases", label, clip(t, 40), s.PassphraseFormat))
-		}
-	}
-
-	// R1 treats the length as a minimum for imported passphrases.
-	length := src.PhraseDefaultLength
-	if length <= 0 {
-		length = DefaultPassphraseLength
-	}
-	for i := range rows {
-		length = min(length, passphraseLength(rows[i].Passphrase))
-	}
-	s.PassphraseLength = max(MinPassphraseLength, min(length, MaxPassphraseLength))
-
-	if src.EnforceDeviceCountLimit && src.DeviceCountLimit > 0 {
-		s.DeviceCountLimit = src.DeviceCountLimit
-		if s.DeviceCountLimit > MaxDevicesPerDPSK {
-			s.DeviceCountLimit = MaxDevicesPerDPSK
-			*warnings = append(*warnings, fmt.Sprintf("%s: device limit %d is above R1's maximum; lowered to %d", label, src.DeviceCountLimit, MaxDevicesPerDPSK))
-		}
-	}
-
-	if src.EnforceExpirationDate {
-		typ := strings.ToUpper(strings.TrimSpace(src.ExpirationDateType))
-		n, err := strconv.Atoi(strings.TrimSpace(src.ExpirationDateValue))
-		switch {
-		case !r1ExpirationTypes[typ]:
-			*warnings = append(*warnings, fmt.Sprintf("%s: expiration type %q has no R1 equivalent; the R1 pool gets no expiration", label, clip(src.ExpirationDateType, 40)))
-		case err != nil || n <= 0:
-			*warnings = append(*warnings, fmt.Sprintf("%s: expiration value %q is not a positive whole number; the R1 pool gets no expiration", label, clip(src.ExpirationDateValue, 40)))
-		default:
-			s.ExpirationType, s.ExpirationOffset = typ, n
-		}
-	}
-	return s
-}
-
-// nameSet hands out unique keys and names in export order.
-type nameSet struct {
-	keys, groups, pools map[string]bool
-}
-
-func newNameSet() *nameSet {
-	return &nameSet{keys: map[string]bool{}, groups: map[string]bool{}, pools: map[string]bool{}}
-}
-
-// key is slug(display)-hash(guid, displayName): readable in the Temporal UI,
-// stable across runs, and unique in the plan (a repeated pool gets a hash
-// over its occurrence number too).
-func (ns *nameSet) key(display, guid, rawDisplay string) string {
-	slug := slugify(display, 54)
-	for n := 1; ; n++ {
-		seed := guid + "\x00" + rawDisplay
-		if n > 1 {
-			seed += "\x00" + strconv.Itoa(n)
-		}
-		sum := sha256.Sum256([]byte(seed))
-		k := slug + "-" + hex.EncodeToString(sum[:4])
-		if !ns.keys[k] {
-			ns.keys[k] = true
-			return k
-		}
-	}
-}
-
-// names returns the group and pool names for a display name, with " (n)"
-// appended when an earlier pool already took them. R1 names are compared
-// case-insensitively here, the safe assumption.
-func (ns *nameSet) names(o PlanOptions, display string) (group, pool string, dup bool) {
-	for n := 1; ; n++ {
-		tail := ""
-		if n > 1 {
-			tail = " (" + strconv.Itoa(n) + ")"
-		}
-		group = templateName(o.IdentityGroupName, o, display, tail)
-		pool = templateName(o.PoolName, o, display, tail)
-		gk, pk := strings.ToLower(group), strings.ToLower(pool)
-		if !ns.groups[gk] && !ns.pools[pk] {
-			ns.groups[gk], ns.pools[pk] = true, true
-			return group, pool, n > 1
-		}
-	}
-}
-
-// templateName is the explicit name, or prefix+display+suffix, with tail
-// appended, shortening the display part to fit R1's limit.
-func templateName(explicit string, o PlanOptions, display, tail string) string {
-	if explicit = strings.TrimSpace(explicit); explicit != "" {
-		return truncate(explicit, MaxNameLength-utf8.RuneCountInString(tail)) + tail
-	}
-	room := MaxNameLength - utf8.RuneCountInString(o.NamePrefix+o.NameSuffix+tail)
-	return o.NamePrefix + truncate(display, room) + o.NameSuffix + tail
-}
-
-// truncate keeps the first n characters of s.
-func truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	i := 0
-	for pos := range s {
-		if i == n {
-			return s[:pos]
-		}
-		i++
-	}
-	return s
-}
-
-// slugify lower-cases ASCII letters and digits and turns every other run of
-// characters into one '-', at most n bytes, never empty.
-func slugify(s string, n int) string {
-	b := make([]byte, 0, min(len(s), n))
-	dash := false
-	for _, c := range s {
-		switch {
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		default:
-			dash = len(b) > 0
-			continue
-		}
-		if dash {
-			if len(b)+1 >= n {
-				break
-			}
-			b = append(b, '-')
-			dash = false
-		}
-		if len(b) >= n {
-			break
-		}
-		b = append(b, byte(c))
-	}
-	if len(b) == 0 {
-		return "pool"
-	}
-	return string(b)
+func (e *PlanError) Error() string {
+	return "plan: " + strings.Join(e.Problems, "; ")
 }

@@ -26,7 +26,7 @@ func (r Row) Format(f fmt.State, verb rune) {
 
 // LogValue keeps the passphrase out of slog output.
 func (r Row) LogValue() slog.Value {
-	return slog.GroupValue(slog.Int("index", r.Index), slog.String("guid", r.GUID), slog.String("username", r.Username),
+	return slog.GroupValue(slog.Int("index", r.Index), slog.Int("sourcePool", r.SourcePool), slog.String("guid", r.GUID), slog.String("username", r.Username),
 		slog.Int("vlanId", r.VLANID), slog.String("numberOfDevicesType", r.NumberOfDevicesType), slog.Int("numberOfDevices", r.NumberOfDevices),
 		slog.String("expirationDate", r.ExpirationDate), slog.String("passphrase", redact(r.Passphrase)))
 }

@@ -77,6 +77,9 @@ func Check(export []byte, opts cloudpath.PlanOptions) (*cloudpath.Plan, error) {
 		return nil, &InvalidExportError{Problems: []string{err.Error()}}
 	}
 	plan, err := cloudpath.NewPlan(exp, opts)
+	if planErr, ok := errors.AsType[*cloudpath.PlanError](err); ok {
+		return nil, &InvalidExportError{Problems: planErr.Problems} // the export and the options, one problem each
+	}
 	if err != nil {
 		return nil, &InvalidExportError{Problems: []string{err.Error()}}
 	}

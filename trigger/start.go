@@ -224,7 +224,12 @@ var optionNames = []string{
 	"parallel", "maxConcurrent", "passphraseConcurrency", "policySet",
 	"identityGroupName", "poolName", "namePrefix", "nameSuffix",
 	"expired", "renewDays", "importInactive", "workflowId",
+	"networkMode", "ssid", "ssidMap", "venue", "venueMap", "mergeBySSID",
 }
+
+// repeatable are the options that may be given several times: each
+// ssidMap or venueMap is one "Cloudpath pool=value", each venue one venue.
+var repeatable = []string{"ssidMap", "venue", "venueMap"}
 
 // placeholderRef lets the option checks run before the export is stored.
 var placeholderRef = exportstore.Ref{SHA256: strings.Repeat("0", 64)}
@@ -238,7 +243,7 @@ func parseOptions(v url.Values) (migrations.Options, []string) {
 		vals := v[name]
 		if !slices.Contains(optionNames, name) {
 			problems = append(problems, fmt.Sprintf("unknown option %q: the options are %s", name, strings.Join(optionNames, ", ")))
-		} else if len(vals) > 1 {
+		} else if len(vals) > 1 && !slices.Contains(repeatable, name) {
 			problems = append(problems, fmt.Sprintf("option %q is given %d times", name, len(vals)))
 		}
 	}
@@ -275,6 +280,19 @@ func parseOptions(v url.Values) (migrations.Options, []string) {
 	opts.Plan.Expired = cloudpath.ExpiredPolicy(v.Get("expired"))
 	opts.Plan.RenewDays = parseInt("renewDays")
 	opts.Plan.ImportInactive = parseBool("importInactive")
+	if mode := cloudpath.NetworkMode(v.Get("networkMode")); mode != cloudpath.NetworkNone {
+		opts.Plan.NetworkMode = mode // "none" is the default, left out of the workflow input
+	}
+	opts.Plan.SSID = v.Get("ssid")
+	opts.Plan.Venues = v["venue"]
+	opts.Plan.MergeBySSID = parseBool("mergeBySSID")
+	var err error
+	if opts.Plan.SSIDMap, err = cloudpath.ParseSSIDMap(v["ssidMap"]); err != nil {
+		problems = append(problems, "ssidMap: "+err.Error())
+	}
+	if opts.Plan.VenueMap, err = cloudpath.ParseVenueMap(v["venueMap"]); err != nil {
+		problems = append(problems, "venueMap: "+err.Error())
+	}
 	if id := v.Get("workflowId"); id != "" {
 		if err := migrations.ValidateWorkflowID(id); err != nil {
 			problems = append(problems, "workflowId: "+err.Error())

@@ -228,7 +228,8 @@ func (p *poolRun) conflict(ref activities.RowRef) {
 
 func (p *poolRun) listRow(ref activities.RowRef, why string) {
 	if len(p.st.FailedRows) < MaxListedRowsPerPool {
-		p.st.FailedRows = append(p.st.FailedRows, cloudpath.RowOutcome{Index: ref.Index, Username: ref.Username, Reason: why})
+		p.st.FailedRows = append(p.st.FailedRows, cloudpath.RowOutcome{Index: ref.Index, Username: ref.Username, Reason: why,
+			SourcePool: ref.SourcePool, SourcePoolName: ref.SourcePoolName})
 	}
 }
 

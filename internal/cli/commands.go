@@ -124,17 +124,42 @@ type planFlags struct {
 	renewDays         int
 	importInactive    bool
 	policySet         string
+
+	// Wi-Fi networks
+	networkMode string
+	ssid        string
+	ssidMap     repeated
+	venues      repeated
+	venueMap    repeated
+	mergeBySSID bool
+}
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, ", ") }
+
+func (r *repeated) Set(v string) error {
+	*r = append(*r, v)
+	return nil
 }
 
 func (p *planFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.identityGroupName, "identity-group-name", "", "R1 identity group `NAME` for every pool (default: one per pool, named after it)")
 	fs.StringVar(&p.poolName, "pool-name", "", "R1 DPSK pool `NAME` (single-pool exports only; default: the Cloudpath pool's name)")
-	fs.StringVar(&p.namePrefix, "name-prefix", "", "`TEXT` put before every R1 pool and identity group name")
-	fs.StringVar(&p.nameSuffix, "name-suffix", "", "`TEXT` put after every R1 pool and identity group name")
+	fs.StringVar(&p.namePrefix, "name-prefix", "", "`TEXT` put before every R1 pool, identity group and network name")
+	fs.StringVar(&p.nameSuffix, "name-suffix", "", "`TEXT` put after every R1 pool, identity group and network name")
 	fs.StringVar(&p.expired, "expired", "no-expiry", "`POLICY` for expired passphrases: no-expiry (import without an expiry), renew, or skip")
 	fs.IntVar(&p.renewDays, "renew-days", 0, fmt.Sprintf("with --expired renew: renewed passphrases expire `N` days from now (default %d)", cloudpath.DefaultRenewDays))
 	fs.BoolVar(&p.importInactive, "import-inactive", false, "also import revoked and inactive passphrases")
 	fs.StringVar(&p.policySet, "policy-set", "", "find or create the R1 policy set `NAME` and attach it to every pool")
+
+	fs.StringVar(&p.networkMode, "network-mode", string(cloudpath.NetworkNone), "Wi-Fi networks `MODE`: none, or per-pool (one DPSK network per R1 pool on the pool's SSID, bound to it and activated venue-wide)")
+	fs.StringVar(&p.ssid, "ssid", "", "per-pool: the network's `SSID` (single-pool exports only; default: the pool's site-wide SSID)")
+	fs.Var(&p.ssidMap, "ssid-map", "per-pool: `\"POOL=SSID\"` gives the network of the Cloudpath pool POOL (its display name) that SSID; repeatable")
+	fs.Var(&p.venues, "venue", "per-pool: activate every network on venue `NAME|ID`; repeatable")
+	fs.Var(&p.venueMap, "venue-map", "per-pool: `\"POOL=VENUE\"` puts the Cloudpath pool POOL's network on VENUE instead of the --venue venues; repeatable")
+	fs.BoolVar(&p.mergeBySSID, "merge-by-ssid", false, "per-pool: migrate the Cloudpath pools that share an SSID into one R1 pool (an R1 network binds one pool)")
 }
 
 func (p *planFlags) options(now time.Time) (cloudpath.PlanOptions, error) {
@@ -152,7 +177,15 @@ func (p *planFlags) options(now time.Time) (cloudpath.PlanOptions, error) {
 	if len(p.policySet) > 255 {
 		return cloudpath.PlanOptions{}, usagef("--policy-set is %d characters long; R1 accepts at most 255", len(p.policySet))
 	}
-	return cloudpath.PlanOptions{
+	ssidMap, err := cloudpath.ParseSSIDMap(p.ssidMap)
+	if err != nil {
+		return cloudpath.PlanOptions{}, usagef("--ssid-map: %v", err)
+	}
+	venueMap, err := cloudpath.ParseVenueMap(p.venueMap)
+	if err != nil {
+		return cloudpath.PlanOptions{}, usagef("--venue-map: %v", err)
+	}
+	opts := cloudpath.PlanOptions{
 		IdentityGroupName: p.identityGroupName,
 		PoolName:          p.poolName,
 		NamePrefix:        p.namePrefix,
@@ -161,5 +194,20 @@ func (p *planFlags) options(now time.Time) (cloudpath.PlanOptions, error) {
 		RenewDays:         p.renewDays,
 		ImportInactive:    p.importInactive,
 		Now:               now,
-	}, nil
+		NetworkMode:       cloudpath.NetworkMode(p.networkMode),
+		SSID:              p.ssid,
+		SSIDMap:           ssidMap,
+		Venues:            p.venues,
+		VenueMap:          venueMap,
+		MergeBySSID:       p.mergeBySSID,
+	}
+	if opts.NetworkMode == cloudpath.NetworkNone {
+		opts.NetworkMode = "" // the default, left out of workflow inputs
+	}
+	// The options alone, before the export is read; NewPlan checks them
+	// against the export too.
+	if err := opts.Validate(); err != nil {
+		return cloudpath.PlanOptions{}, usagef("%v", err)
+	}
+	return opts, nil
 }
