@@ -74,6 +74,7 @@ func poolRef(u *cloudpath.PoolUnit) PoolRef {
 		RefusedCount:             len(u.Refused),
 		Skipped:                  u.Skipped[:min(len(u.Skipped), MaxListedRows)],
 		Refused:                  u.Refused[:min(len(u.Refused), MaxListedRows)],
+		Network:                  u.Network,
 	}
 }
 

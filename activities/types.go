@@ -59,6 +59,7 @@ type PoolRef struct {
 	RefusedCount             int                    `json:"refusedCount"`
 	Skipped                  []cloudpath.RowOutcome `json:"skipped,omitempty"` // the first MaxListedRows
 	Refused                  []cloudpath.RowOutcome `json:"refused,omitempty"`
+	Network                  *cloudpath.NetworkPlan `json:"network,omitempty"` // the pool's Wi-Fi network, in per-pool mode
 }
 
 // MaxListedRows caps the rows a PoolRef names, to keep payloads small.

@@ -50,6 +50,7 @@ type Options struct {
 	WorkflowID            string        // optional (see ValidateWorkflowID); generated from the export otherwise
 	ActivityTimeout       time.Duration // advanced: bound of one R1 call attempt (default 40s)
 	PassphrasesPerRun     int           // advanced: rows per pool-workflow run before continue-as-new
+	MaxSSIDsPerAPGroup    int           // per-pool networks: the activation guard (default 15)
 	ExportName            string        // the file people know the export by, for the Temporal UI's summary
 }
 
@@ -115,6 +116,7 @@ func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Start
 		PolicySetName:         opts.PolicySetName,
 		ActivityTimeout:       opts.ActivityTimeout,
 		PassphrasesPerRun:     opts.PassphrasesPerRun,
+		MaxSSIDsPerAPGroup:    opts.MaxSSIDsPerAPGroup,
 	}.Normalize()
 	if err != nil {
 		return Started{}, err

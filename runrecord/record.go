@@ -175,6 +175,7 @@ type Network struct {
 
 // Activation is the network's activation on one venue.
 type Activation struct {
-	VenueID string `json:"venueId"`
-	Created bool   `json:"created,omitempty"` // the run activated it (false: it was active before)
+	VenueID   string `json:"venueId"`
+	VenueName string `json:"venueName,omitempty"`
+	Created   bool   `json:"created,omitempty"` // the run activated it (false: it was active before)
 }

@@ -224,7 +224,7 @@ var optionNames = []string{
 	"parallel", "maxConcurrent", "passphraseConcurrency", "policySet",
 	"identityGroupName", "poolName", "namePrefix", "nameSuffix",
 	"expired", "renewDays", "importInactive", "workflowId",
-	"networkMode", "ssid", "ssidMap", "venue", "venueMap", "mergeBySSID",
+	"networkMode", "ssid", "ssidMap", "venue", "venueMap", "mergeBySSID", "maxSsidsPerApGroup",
 }
 
 // repeatable are the options that may be given several times: each
@@ -272,6 +272,7 @@ func parseOptions(v url.Values) (migrations.Options, []string) {
 	opts.ParallelExecution = parseBool("parallel")
 	opts.MaxConcurrent = parseInt("maxConcurrent")
 	opts.PassphraseConcurrency = parseInt("passphraseConcurrency")
+	opts.MaxSSIDsPerAPGroup = parseInt("maxSsidsPerApGroup")
 	opts.PolicySetName = v.Get("policySet")
 	opts.Plan.IdentityGroupName = v.Get("identityGroupName")
 	opts.Plan.PoolName = v.Get("poolName")
@@ -313,6 +314,7 @@ func parseOptions(v url.Values) (migrations.Options, []string) {
 		Plan:                  opts.Plan,
 		ParallelExecution:     opts.ParallelExecution,
 		MaxConcurrent:         opts.MaxConcurrent,
+		MaxSSIDsPerAPGroup:    opts.MaxSSIDsPerAPGroup,
 		PassphraseConcurrency: opts.PassphraseConcurrency,
 		PolicySetName:         opts.PolicySetName,
 	}).Normalize(); err != nil {

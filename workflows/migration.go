@@ -32,7 +32,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 		// Every activity re-plans the export; they must all judge expiry at the same instant.
 		in.Plan.Now = workflow.Now(ctx).UTC()
 	}
-	m := newMigration(in)
+	m := newMigration(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, m.progress); err != nil {
 		return MigrationResult{}, err
 	}
@@ -49,6 +49,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			m.onProgress(ctx, r)
 		}
 	})
+	workflow.Go(ctx, m.turns.serve)
 	m.showDetails(ctx)
 
 	var page activities.PlanResult
@@ -62,11 +63,17 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			m.st.TotalPools, m.st.TotalRows = page.TotalPools, page.TotalRows
 		}
 		m.pending = page.Pools
+		if err := m.resolveVenues(ctx); err != nil {
+			return MigrationResult{}, err
+		}
 		m.showDetails(ctx)
 		m.runPools(ctx)
 		m.st.NextPool += len(page.Pools)
 	}
-	for progress.ReceiveAsync(nil) { // reports of finished pools; none is lost that matters
+	// Reports of finished pools, and turns they gave back: none is lost that matters.
+	for progress.ReceiveAsync(nil) {
+	}
+	for workflow.GetSignalChannel(ctx, VenueTurnSignal).ReceiveAsync(nil) {
 	}
 	if m.st.NextPool < m.st.TotalPools && ctx.Err() == nil {
 		next := in
@@ -85,11 +92,13 @@ type migration struct {
 	st      MigrationState
 	pending []activities.PoolRef
 	running []RunningPool
-	final   Status // set once the migration has ended
+	final   Status                          // set once the migration has ended
+	venues  map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
+	turns   *venueTurns
 }
 
-func newMigration(in MigrationInput) *migration {
-	m := &migration{in: in}
+func newMigration(ctx workflow.Context, in MigrationInput) *migration {
+	m := &migration{in: in, turns: newVenueTurns(workflow.GetInfo(ctx).WorkflowExecution.ID)}
 	if in.Continued != nil {
 		m.st = *in.Continued
 		if m.st.PoolCounts.Finished() == 0 && len(m.st.Done) > 0 {
@@ -137,6 +146,8 @@ func (m *migration) runPools(ctx workflow.Context) {
 			PassphrasesPerRun:     m.in.PassphrasesPerRun,
 			PolicySetName:         m.in.PolicySetName,
 			ActivityTimeout:       m.in.ActivityTimeout,
+			MaxSSIDsPerAPGroup:    m.in.MaxSSIDsPerAPGroup,
+			Venues:                m.venuesOf(pool),
 		})
 		w.run(f, func(f workflow.Future) {
 			var res PoolResult
@@ -149,6 +160,7 @@ func (m *migration) runPools(ctx workflow.Context) {
 				}
 			}
 			res.WorkflowID = childID
+			m.turns.poolEnded(ctx, pool.Key)
 			m.finish(ctx, res)
 		})
 	}
@@ -192,4 +204,42 @@ func (m *migration) rowsDone() int {
 		n += r.Done
 	}
 	return n
+}
+
+// resolveVenues finds, once per run, the R1 venue of every venue name or id
+// the run's networks name, so a typo fails the migration before any pool
+// starts rather than after its passphrases.
+func (m *migration) resolveVenues(ctx workflow.Context) error {
+	m.venues = map[string]activities.VenueInfo{}
+	r1 := r1Context(ctx, m.in.ActivityTimeout)
+	for _, pool := range m.pending {
+		if pool.Network == nil {
+			continue
+		}
+		for _, name := range pool.Network.Venues {
+			if _, ok := m.venues[name]; ok {
+				continue
+			}
+			var v activities.VenueInfo
+			if err := workflow.ExecuteActivity(r1, a.ResolveVenue, activities.VenueInput{Venue: name}).Get(ctx, &v); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return temporal.NewNonRetryableApplicationError("before any pool started: "+reason(err), ErrInvalidInput, nil)
+			}
+			m.venues[name] = v
+		}
+	}
+	return nil
+}
+
+func (m *migration) venuesOf(pool activities.PoolRef) []activities.VenueInfo {
+	if pool.Network == nil {
+		return nil
+	}
+	out := make([]activities.VenueInfo, 0, len(pool.Network.Venues))
+	for _, name := range pool.Network.Venues {
+		out = append(out, m.venues[name])
+	}
+	return out
 }

@@ -25,6 +25,10 @@ type PoolInput struct {
 	PassphrasesPerRun     int                `json:"passphrasesPerRun"`
 	PolicySetName         string             `json:"policySetName,omitempty"`
 	ActivityTimeout       time.Duration      `json:"activityTimeout,omitempty"`
+	MaxSSIDsPerAPGroup    int                `json:"maxSsidsPerApGroup,omitempty"`
+	// Venues are Pool.Network's venues as the migration resolved them (same
+	// order); a pool started on its own resolves them itself.
+	Venues []activities.VenueInfo `json:"venues,omitempty"`
 
 	// Carried across continue-as-new.
 	Continued *PoolState `json:"continued,omitempty"`
@@ -68,6 +72,15 @@ func (in PoolInput) Normalize() (PoolInput, error) {
 	}
 	if len(in.PolicySetName) > 255 {
 		return in, fmt.Errorf("policySetName is %d characters long; R1 accepts at most 255", len(in.PolicySetName))
+	}
+	if in.MaxSSIDsPerAPGroup == 0 {
+		in.MaxSSIDsPerAPGroup = DefaultMaxSSIDsPerAPGroup
+	}
+	if in.MaxSSIDsPerAPGroup < 1 || in.MaxSSIDsPerAPGroup > MaxMaxSSIDsPerAPGroup {
+		return in, fmt.Errorf("maxSsidsPerApGroup %d is out of range: use 1 to %d", in.MaxSSIDsPerAPGroup, MaxMaxSSIDsPerAPGroup)
+	}
+	if n := p.Network; n != nil && len(in.Venues) > 0 && len(in.Venues) != len(n.Venues) {
+		return in, fmt.Errorf("venues lists %d resolved venues for the network's %d", len(in.Venues), len(n.Venues))
 	}
 	if c := in.Continued; c != nil && (c.Cursor < 0 || c.Cursor > p.Rows) {
 		return in, fmt.Errorf("continued.cursor %d is outside the pool's %d rows", c.Cursor, p.Rows)
@@ -181,6 +194,13 @@ func (p *poolRun) run(ctx workflow.Context) error {
 			return fmt.Errorf("policy set %q: %w", p.in.PolicySetName, err)
 		}
 	}
+	if p.in.Pool.Network != nil && ctx.Err() == nil {
+		// After the passphrases: nobody joins an SSID whose passphrases are half there.
+		p.setPhase(ctx, "network")
+		if err := p.putOnAir(ctx); err != nil {
+			return fmt.Errorf("network %q: %w", p.in.Pool.Network.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -277,6 +297,7 @@ func (p *poolRun) result(ctx workflow.Context, failure error) PoolResult {
 	if rec.PolicySet != nil {
 		res.PolicySetID = rec.PolicySet.ID
 	}
+	res.Network = rec.Network
 	res.SkippedRows = p.in.Pool.Skipped
 	res.FailedRows = append(res.FailedRows, p.st.FailedRows...)
 	for _, r := range p.in.Pool.Refused {

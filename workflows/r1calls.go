@@ -14,6 +14,8 @@ import (
 const (
 	r1ActivityMaxWait = 5 * time.Minute // creating a group, a pool, attaching a policy set
 	visibleMaxWait    = 2 * time.Minute // an object R1 says exists, until its reads show it
+	visibleFirstDelay = time.Second     // ... read again after 1 s, doubling up to 15 s
+	visibleMaxDelay   = 15 * time.Second
 )
 
 // call runs one R1 activity (one R1 request) on the rate-limited queue. Every
@@ -42,7 +44,7 @@ func (p *poolRun) find(ctx workflow.Context, fn any, name string, firstPage int)
 // so the lookup is repeated with timers, within a bound.
 func (p *poolRun) findOnceVisible(ctx workflow.Context, fn any, name string, firstPage int) (activities.FindResult, error) {
 	deadline := workflow.Now(ctx).Add(visibleMaxWait)
-	for delay := time.Second; ; delay = min(delay*2, 15*time.Second) {
+	for delay := visibleFirstDelay; ; delay = min(delay*2, visibleMaxDelay) {
 		found, err := p.find(ctx, fn, name, firstPage)
 		if err != nil || found.Found {
 			return found, err

@@ -39,6 +39,8 @@ const (
 	MaxListedRowsPerPoolInParent = 50  // ... and in the migration result
 	MaxListedRowsInParent        = 2000
 	MaxPoolsInResult             = 200 // pools a migration result names; the rest are counted
+	DefaultMaxSSIDsPerAPGroup    = 15
+	MaxMaxSSIDsPerAPGroup        = 64
 )
 
 // Status of a pool or of a whole migration.
@@ -70,6 +72,10 @@ type MigrationInput struct {
 	// ActivityTimeout bounds one R1 call attempt (default 40s): a worker that
 	// dies mid-call is noticed after it.
 	ActivityTimeout time.Duration `json:"activityTimeout,omitempty"`
+	// MaxSSIDsPerAPGroup guards venue activations (per-pool network mode): an
+	// activation that would put more SSIDs on an AP group is refused. R1's own
+	// limit is not documented; 15 is what tools in the field assume.
+	MaxSSIDsPerAPGroup int `json:"maxSsidsPerApGroup,omitempty"`
 
 	// Carried across continue-as-new; empty when a person starts a migration.
 	Continued *MigrationState `json:"continued,omitempty"`
@@ -115,6 +121,12 @@ func (in MigrationInput) Normalize() (MigrationInput, error) {
 	if len(in.PolicySetName) > 255 {
 		return in, fmt.Errorf("policySetName is %d characters long; R1 accepts at most 255", len(in.PolicySetName))
 	}
+	if in.MaxSSIDsPerAPGroup == 0 {
+		in.MaxSSIDsPerAPGroup = DefaultMaxSSIDsPerAPGroup
+	}
+	if in.MaxSSIDsPerAPGroup < 1 || in.MaxSSIDsPerAPGroup > MaxMaxSSIDsPerAPGroup {
+		return in, fmt.Errorf("maxSsidsPerApGroup %d is out of range: use 1 to %d (default %d)", in.MaxSSIDsPerAPGroup, MaxMaxSSIDsPerAPGroup, DefaultMaxSSIDsPerAPGroup)
+	}
 	return in, nil
 }
 
@@ -141,6 +153,7 @@ type PoolResult struct {
 	SkippedRows     []cloudpath.RowOutcome `json:"skippedRows,omitempty"` // rows the plan's policies skip, capped
 	Error           string                 `json:"error,omitempty"`       // why the pool itself failed or is partial
 	Record          *runrecord.Pool        `json:"record,omitempty"`      // what the run created or changed
+	Network         *runrecord.Network     `json:"network,omitempty"`     // the pool's Wi-Fi network and where it is on the air
 }
 
 // Counts of row outcomes. They add up to the pool's rows in the export:
