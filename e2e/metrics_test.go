@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -105,6 +106,7 @@ func TestWorkerMetricsAgreeWithR1AndTheMigrationResult(t *testing.T) {
 	require.Positive(t, sum(after, "temporal_workflow_task_schedule_to_start_latency_seconds", nil))
 	require.Positive(t, sum(after, "temporal_activity_poll_no_task_total", nil)+sum(after, "temporal_request_total", nil))
 	requireBoundedLabels(t, after, e.tenant)
+	requireLintFree(t, url)
 	t.Logf("sample of %s after the migration:\n%s", url, sample(after))
 
 	// SIGTERM: the worker stops its workers and the metrics server, and exits 0.
@@ -142,6 +144,18 @@ func requireBoundedLabels(t *testing.T, fams map[string]*dto.MetricFamily, tenan
 			}
 		}
 	}
+}
+
+// requireLintFree: every metric follows Prometheus' naming conventions (the
+// checks of promtool check metrics).
+func requireLintFree(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	problems, err := promlint.New(resp.Body).Lint()
+	require.NoError(t, err)
+	require.Empty(t, problems)
 }
 
 func freeLoopbackAddr(t *testing.T) string {

@@ -106,6 +106,8 @@ func New(logger *slog.Logger) *Metrics {
 		CachedReporter:  reporter,
 		Separator:       tallyprom.DefaultSeparator,
 		SanitizeOptions: &sdktally.PrometheusSanitizeOptions,
+		// tally's own bookkeeping (tally_internal_*) says nothing about a migration.
+		OmitCardinalityMetrics: true,
 	}, reportEvery)
 	m.scope = sdktally.NewPrometheusNamingScope(scope)
 	m.closeScope = closer
