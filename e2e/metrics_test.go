@@ -3,8 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +19,15 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/internal/metrics"
 	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/r1client/r1sim"
+	"github.com/dpskmigrate/dpskmigrate/worker"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
@@ -125,6 +130,53 @@ func TestWorkerMetricsAgreeWithR1AndTheMigrationResult(t *testing.T) {
 }
 
 const createOp = "POST /dpskServices/{id}/passphrases"
+
+// A worker that replays finished pools (here: to answer queries, after the
+// worker that ran them has gone) counts none of their passphrases again: the
+// pools count through the SDK's replay-safe metrics handler.
+func TestReplayedPoolsCountNoPassphrases(t *testing.T) {
+	e := newEnv(t, r1sim.Options{})
+	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 10, Seed: 32})
+	first, err := worker.New(temporalC, e.workerConfig())
+	require.NoError(t, err)
+	require.NoError(t, first.Start())
+	_, res := e.migrate(export, migrations.Options{ParallelExecution: true})
+	first.Stop()
+	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res)
+	require.Equal(t, 20, res.Totals.Created)
+
+	m := metrics.New(nil)
+	c, err := client.Dial(client.Options{
+		HostPort: devServer.FrontendHostPort(), Namespace: "default",
+		MetricsHandler: m.TemporalHandler(), Logger: log.NewStructuredLogger(slog.New(slog.DiscardHandler)),
+	})
+	require.NoError(t, err)
+	defer c.Close()
+	cfg := e.workerConfig()
+	cfg.Metrics = m
+	second, err := worker.New(c, cfg)
+	require.NoError(t, err)
+	require.NoError(t, second.Start())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, p := range res.Pools {
+		progress, err := e.svc.PoolProgress(ctx, p.WorkflowID)
+		require.NoError(t, err)
+		require.Equal(t, p.Counts, progress.Counts, "the replayed pool %s reached its end", p.Key)
+	}
+	second.Stop()
+	require.NoError(t, m.Close()) // reports what the SDK buffered
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, metrics.Path, nil))
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(rec.Body)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, sum(fams, "temporal_workflow_task_replay_latency_seconds", map[string]string{"workflow_type": workflows.PoolWorkflowName}), float64(len(res.Pools)),
+		"the second worker replayed every pool")
+	require.Zero(t, sum(fams, workflows.PassphrasesMetric, nil), "replays count no passphrases")
+	require.Zero(t, sum(fams, metrics.R1Requests, nil), "replays call no R1")
+}
 
 // requireBoundedLabels: no label value names the tenant, and no operation
 // carries a raw id.
