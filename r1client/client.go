@@ -37,6 +37,8 @@ type Config struct {
 	Timeout      time.Duration
 	HTTPClient   *http.Client
 	Logger       *slog.Logger // debug log of method, path, status, duration only
+	// Observe, when set, is told about every request (metrics); see ObserveFunc.
+	Observe ObserveFunc
 
 	// FindPageSize is the page size the FindByName helpers use (default 500).
 	FindPageSize int
@@ -63,6 +65,7 @@ type Client struct {
 	timeout      time.Duration
 	hc           *http.Client
 	log          *slog.Logger
+	onObserve    ObserveFunc
 	findPageSize int
 	now          func() time.Time
 
@@ -104,6 +107,7 @@ func New(cfg Config) (*Client, error) {
 		timeout:      cfg.Timeout,
 		hc:           cfg.HTTPClient,
 		log:          cfg.Logger,
+		onObserve:    cfg.Observe,
 		findPageSize: cfg.FindPageSize,
 		now:          cfg.Clock,
 	}
@@ -289,6 +293,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	req.Header = hdr
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		c.observe(method, path, 0, start)
 		return 0, nil, nil, c.transportError(ctx, rctx, method, path, err, start)
 	}
 	defer resp.Body.Close()
@@ -300,8 +305,10 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
 	}
 	if err != nil {
+		c.observe(method, path, 0, start)
 		return 0, nil, nil, c.transportError(ctx, rctx, method, path, err, start)
 	}
+	c.observe(method, path, resp.StatusCode, start)
 	if c.log != nil {
 		c.log.LogAttrs(ctx, slog.LevelDebug, "r1 request",
 			slog.String("method", method), slog.String("path", path),

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dpskmigrate/dpskmigrate/internal/metrics"
 	"github.com/dpskmigrate/dpskmigrate/r1client"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -49,7 +50,13 @@ type Config struct {
 	// StopTimeout is how long Stop lets running activities finish
 	// (WORKER_STOP_TIMEOUT); 0 = DefaultStopTimeout.
 	StopTimeout time.Duration
-	Logger      *slog.Logger
+	// MetricsAddr is where the worker process serves Prometheus metrics
+	// (METRICS_ADDR, host:port); "" = none.
+	MetricsAddr string
+	// Metrics, when set, receives the R1 requests and the budget (New wires
+	// it); the process serves it at MetricsAddr.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
 }
 
 // DefaultExportDir is where exports are stored when DPSKMIGRATE_EXPORT_DIR is unset.
@@ -77,6 +84,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		CallsPerMinute:          DefaultCallsPerMinute,
 		MaxConcurrentActivities: DefaultMaxConcurrentActivities,
 		StopTimeout:             DefaultStopTimeout,
+		MetricsAddr:             getenv("METRICS_ADDR"),
 	}
 	var errs []error
 	if v := getenv("R1_TIMEOUT"); v != "" {
@@ -142,6 +150,9 @@ func (c Config) Validate() error {
 	}
 	if c.TaskQueue == "" {
 		errs = append(errs, errors.New("DPSKMIGRATE_TASK_QUEUE is empty"))
+	}
+	if c.MetricsAddr != "" {
+		errs = append(errs, metrics.CheckAddr(c.MetricsAddr))
 	}
 	return errors.Join(errs...)
 }

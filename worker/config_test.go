@@ -46,3 +46,19 @@ func TestStopTimeoutZeroInCodeMeansDefault(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 	require.Equal(t, DefaultStopTimeout, cfg.stopTimeout())
 }
+
+func TestMetricsAddrFromEnv(t *testing.T) {
+	cfg, err := ConfigFromEnv(envOf(nil))
+	require.NoError(t, err)
+	require.Empty(t, cfg.MetricsAddr, "no metrics unless asked")
+
+	cfg, err = ConfigFromEnv(envOf(map[string]string{"METRICS_ADDR": "0.0.0.0:9090"}))
+	require.NoError(t, err)
+	require.Equal(t, "0.0.0.0:9090", cfg.MetricsAddr)
+
+	for _, bad := range []string{"9090", "localhost", "127.0.0.1:0", "127.0.0.1:99999", "http://127.0.0.1:9090/metrics"} {
+		_, err := ConfigFromEnv(envOf(map[string]string{"METRICS_ADDR": bad}))
+		require.Error(t, err, bad)
+		require.Contains(t, err.Error(), "METRICS_ADDR", "the error names the variable to fix")
+	}
+}

@@ -46,6 +46,10 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 	}
 	r1cfg := cfg.R1
 	r1cfg.Logger = cfg.Logger
+	if cfg.Metrics != nil {
+		r1cfg.Observe = cfg.Metrics.ObserveR1
+		cfg.Metrics.SetR1Budget(cfg.CallsPerMinute)
+	}
 	r1, err := r1client.New(r1cfg)
 	if err != nil {
 		return nil, fmt.Errorf("R1 client: %w", err)
@@ -104,7 +108,11 @@ func (w *Workers) Stop() {
 // failure messages are encrypted with the key ring of
 // DPSKMIGRATE_CODEC_KEYS / DPSKMIGRATE_CODEC_KEY_FILE when one is set (see
 // payloadcrypt), so every worker and client of ours reads the same histories.
-func Dial(logger *slog.Logger) (client.Client, error) {
+func Dial(logger *slog.Logger) (client.Client, error) { return DialWithMetrics(logger, nil) }
+
+// DialWithMetrics is Dial with the SDK's metrics (and the workflows' own)
+// sent to handler (internal/metrics' TemporalHandler); nil = none.
+func DialWithMetrics(logger *slog.Logger, handler client.MetricsHandler) (client.Client, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
 		return nil, fmt.Errorf("temporal client settings: %w", err)
@@ -116,6 +124,9 @@ func Dial(logger *slog.Logger) (client.Client, error) {
 	payloadcrypt.ApplyTo(&opts, ring)
 	if logger != nil {
 		opts.Logger = log.NewStructuredLogger(logger)
+	}
+	if handler != nil {
+		opts.MetricsHandler = handler
 	}
 	c, err := client.Dial(opts)
 	if err != nil {

@@ -337,6 +337,7 @@ func (p *poolRun) finish(ctx workflow.Context, err error) (PoolResult, error) {
 		err = nil // the cancellation is the outcome, not a step's failure
 	}
 	res := p.result(ctx, err)
+	countPassphrases(ctx, res.Counts)
 	p.phase = "done"
 	p.showDetails(ctx)
 	return outcome(res, res.Status, fmt.Sprintf("pool %s: %s", res.DisplayName, res.Error), ErrPoolFailed)

@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/dpskmigrate/dpskmigrate/internal/metrics"
 	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/worker"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
@@ -38,7 +40,16 @@ func run(logger *slog.Logger) error {
 		logger.Warn("histories are not encrypted: usernames, R1 IDs and R1 error text are stored in clear in Temporal; set " +
 			payloadcrypt.KeysEnv + " or " + payloadcrypt.KeyFileEnv + " (README: Encrypting histories)")
 	}
-	c, err := worker.Dial(logger)
+	if cfg.MetricsAddr != "" {
+		cfg.Metrics = metrics.New(logger)
+		srv, err := metrics.Serve(cfg.MetricsAddr, cfg.Metrics.Handler(), logger)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics(logger, srv, cfg.Metrics) // after the workers and the client
+		logger.Info("serving metrics", "addr", srv.Addr(), "path", metrics.Path)
+	}
+	c, err := worker.DialWithMetrics(logger, cfg.Metrics.TemporalHandler())
 	if err != nil {
 		return err
 	}
@@ -64,6 +75,17 @@ func run(logger *slog.Logger) error {
 	w.Stop()
 	logger.Info("worker stopped")
 	return nil
+}
+
+// stopMetrics reports the last buffered SDK metrics, then stops the server,
+// letting a scrape in progress finish.
+func stopMetrics(logger *slog.Logger, srv *metrics.Server, m *metrics.Metrics) {
+	_ = m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		logger.Warn("metrics server shutdown", "error", err)
+	}
 }
 
 func newLogger(format, level string) *slog.Logger {

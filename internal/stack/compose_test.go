@@ -12,6 +12,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+func readRepoFileErr(name string) (string, error) {
+	root, err := ModuleRoot()
+	if err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(filepath.Join(root, name))
+	return string(b), err
+}
+
 func readRepoFile(t *testing.T, name string) string {
 	t.Helper()
 	root, err := ModuleRoot()
@@ -56,7 +65,9 @@ func TestComposeStackIsSafeAsShipped(t *testing.T) {
 	c, err := parseCompose(readRepoFile(t, "docker-compose.yml"))
 	require.NoError(t, err)
 	require.Contains(t, c.profiles(), "rehearsal")
+	require.Contains(t, c.profiles(), "monitoring")
 	require.Empty(t, composeProblems(c))
+	require.Empty(t, monitoringProblems(c, readRepoFileErr))
 	require.Empty(t, dockerfileProblems(readRepoFile(t, "Dockerfile")))
 }
 
@@ -82,6 +93,27 @@ func TestComposeChecksCatchUnsafeStacks(t *testing.T) {
 		c, err := parseCompose(strings.Replace(compose, tc.from, tc.to, 1))
 		require.NoError(t, err, tc.to)
 		require.Contains(t, strings.Join(composeProblems(c), "\n"), tc.want, "after %s → %s", tc.from, tc.to)
+	}
+
+	scrape := readRepoFile(t, "monitoring/prometheus.yml")
+	for _, tc := range []struct{ composeFrom, composeTo, scrapeFrom, scrapeTo, want string }{
+		{"METRICS_ADDR: 0.0.0.0:9090", "METRICS_ADDR: 127.0.0.1:9090", "", "", "unreachable from Prometheus on the compose network"},
+		{"      METRICS_ADDR: 0.0.0.0:9090\n", "", "", "", `METRICS_ADDR=""`},
+		{"METRICS_ADDR: 0.0.0.0:9090", "METRICS_ADDR: 0.0.0.0:9464", "", "", "no scrape job reads worker:9464/metrics"},
+		{"", "", "port: 9090", "port: 9091", "no scrape job reads worker:9090/metrics"},
+		{"", "", "names: [worker]", "names: [trigger]", "no scrape job reads worker:9090/metrics"},
+		{`profiles: ["monitoring"]`, `profiles: ["observability"]`, "", "", "no prom/prometheus service in the monitoring profile"},
+		{"./monitoring/prometheus.yml:/etc/prometheus/prometheus.yml:ro", "prometheus-config:/etc/prometheus:ro", "", "", "no scrape configuration from the repository"},
+	} {
+		require.Contains(t, compose, tc.composeFrom)
+		require.Contains(t, scrape, tc.scrapeFrom)
+		c, err := parseCompose(strings.Replace(compose, tc.composeFrom, tc.composeTo, 1))
+		require.NoError(t, err)
+		read := func(name string) (string, error) {
+			require.Equal(t, "./monitoring/prometheus.yml", name)
+			return strings.Replace(scrape, tc.scrapeFrom, tc.scrapeTo, 1), nil
+		}
+		require.Contains(t, strings.Join(monitoringProblems(c, read), "\n"), tc.want, "after %q → %q, %q → %q", tc.composeFrom, tc.composeTo, tc.scrapeFrom, tc.scrapeTo)
 	}
 
 	dockerfile := readRepoFile(t, "Dockerfile")

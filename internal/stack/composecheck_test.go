@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/dpskmigrate/dpskmigrate/internal/metrics"
 	"github.com/dpskmigrate/dpskmigrate/worker"
 )
 
@@ -248,6 +250,82 @@ func stopProblems(c composeFile) []string {
 		return []string{fmt.Sprintf("%s: stop_grace_period %s does not exceed the worker's stop timeout %s: SIGKILL would cut R1 calls in flight", name, grace, stop)}
 	}
 	return nil
+}
+
+// promConfig is the part of a Prometheus configuration the checks read.
+type promConfig struct {
+	ScrapeConfigs []struct {
+		JobName       string `yaml:"job_name"`
+		MetricsPath   string `yaml:"metrics_path"`
+		StaticConfigs []struct {
+			Targets []string `yaml:"targets"`
+		} `yaml:"static_configs"`
+		DNSSDConfigs []struct {
+			Names []string `yaml:"names"`
+			Port  int      `yaml:"port"`
+		} `yaml:"dns_sd_configs"`
+	} `yaml:"scrape_configs"`
+}
+
+// monitoringProblems: the worker serves metrics on the compose network, and
+// the monitoring profile's Prometheus mounts a scrape configuration (read with
+// readFile, relative to the compose file) that scrapes the worker there.
+func monitoringProblems(c composeFile, readFile func(string) (string, error)) []string {
+	name, w, ok := c.byTarget("worker")
+	if !ok {
+		return nil
+	}
+	addr := w.Environment["METRICS_ADDR"]
+	if err := metrics.CheckAddr(addr); err != nil {
+		return []string{fmt.Sprintf("%s: %v", name, err)}
+	}
+	host, port, _ := strings.Cut(addr, ":")
+	if host != "" && host != "0.0.0.0" {
+		return []string{fmt.Sprintf("%s: METRICS_ADDR=%s is unreachable from Prometheus on the compose network: listen on 0.0.0.0", name, addr)}
+	}
+	var promName string
+	for _, n := range c.serviceNames() {
+		if strings.HasPrefix(c.Services[n].Image, "prom/prometheus:") && slices.Contains(c.Services[n].Profiles, "monitoring") {
+			promName = n
+		}
+	}
+	if promName == "" {
+		return []string{"no prom/prometheus service in the monitoring profile"}
+	}
+	var configFile string
+	for _, v := range c.Services[promName].Volumes {
+		if m, ok := v.(string); ok && strings.HasPrefix(m, "./") && strings.Contains(m, ":/etc/prometheus/prometheus.yml") {
+			configFile, _, _ = strings.Cut(m, ":")
+		}
+	}
+	if configFile == "" {
+		return []string{promName + ": no scrape configuration from the repository mounted at /etc/prometheus/prometheus.yml"}
+	}
+	text, err := readFile(configFile)
+	if err != nil {
+		return []string{fmt.Sprintf("%s: %v", promName, err)}
+	}
+	var pc promConfig
+	if err := yaml.Unmarshal([]byte(text), &pc); err != nil {
+		return []string{fmt.Sprintf("%s: %v", configFile, err)}
+	}
+	target := name + ":" + port
+	for _, sc := range pc.ScrapeConfigs {
+		if sc.MetricsPath != "" && sc.MetricsPath != metrics.Path {
+			continue
+		}
+		for _, st := range sc.StaticConfigs {
+			if slices.Contains(st.Targets, target) {
+				return nil
+			}
+		}
+		for _, dns := range sc.DNSSDConfigs {
+			if slices.Contains(dns.Names, name) && strconv.Itoa(dns.Port) == port {
+				return nil
+			}
+		}
+	}
+	return []string{fmt.Sprintf("%s: no scrape job reads %s%s (the worker's METRICS_ADDR)", configFile, target, metrics.Path)}
 }
 
 // dockerStage is one FROM … [AS name] section of a Dockerfile.
