@@ -166,7 +166,7 @@ func (a *Activities) ResolveVenue(ctx context.Context, in VenueInput) (VenueInfo
 type APGroupsInput struct {
 	VenueID   string `json:"venueId"`
 	NetworkID string `json:"networkId,omitempty"` // not counted: it is the one being activated
-	Page      int    `json:"page"`               // from 1
+	Page      int    `json:"page"`                // from 1
 }
 
 // APGroupsResult is a page of AP groups with the SSIDs each already carries.
