@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
@@ -26,8 +27,11 @@ import (
 // Activities are registered once per worker; workflows refer to their methods
 // through a typed nil pointer.
 type Activities struct {
-	R1    *r1client.Client
-	plans *planCache
+	R1 *r1client.Client
+	// Temporal reads pool workflows' records for a rollback (PoolRecords);
+	// nil on workers that do not run rollbacks.
+	Temporal client.Client
+	plans    *planCache
 }
 
 // New returns the activities of a worker. r1 may be nil on a worker that only

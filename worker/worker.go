@@ -33,6 +33,10 @@ type Workers struct {
 func RegisterWorkflows(r sdkworker.WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.MigrationWorkflow, workflow.RegisterOptions{Name: workflows.MigrationWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.PoolWorkflow, workflow.RegisterOptions{Name: workflows.PoolWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.VerifyWorkflow, workflow.RegisterOptions{Name: workflows.VerifyWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.VerifyPoolWorkflow, workflow.RegisterOptions{Name: workflows.VerifyPoolWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.RollbackWorkflow, workflow.RegisterOptions{Name: workflows.RollbackWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.RollbackPoolWorkflow, workflow.RegisterOptions{Name: workflows.RollbackPoolWorkflowName})
 }
 
 // New builds the workers from cfg on client c. Call Start or Run on the result.
@@ -55,6 +59,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 		return nil, fmt.Errorf("R1 client: %w", err)
 	}
 	acts := activities.New(r1, store)
+	acts.Temporal = c
 
 	// Without a stop timeout the SDK cancels running activities as soon as
 	// Stop is called: R1 calls in flight would be cut off on every SIGTERM.
@@ -62,6 +67,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 	wf := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: stopTimeout})
 	RegisterWorkflows(wf)
 	wf.RegisterActivity(acts.Plan)
+	wf.RegisterActivity(acts.PoolRecords) // reads Temporal, not R1: off the rate-limited queue
 
 	perSecond := float64(cfg.CallsPerMinute) / 60
 	r1w := sdkworker.New(c, workflows.R1TaskQueue(cfg.TaskQueue), sdkworker.Options{

@@ -9,6 +9,10 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/activities"
 )
 
+// MemoExport is the memo field in which a migration records its export and
+// effective plan options (an activities.ExportInput).
+const MemoExport = "export"
+
 // Error types a migration fails with.
 const (
 	ErrInvalidInput    = "InvalidInput"    // refused before it starts
@@ -31,6 +35,14 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 	if in.Plan.Now.IsZero() {
 		// Every activity re-plans the export; they must all judge expiry at the same instant.
 		in.Plan.Now = workflow.Now(ctx).UTC()
+	}
+	if in.Continued == nil {
+		// What the report, verification and rollback need: the export and the
+		// plan options with the instant expiry is judged against (carried
+		// across continue-as-new with the memo).
+		if err := workflow.UpsertMemo(ctx, map[string]any{MemoExport: activities.ExportInput{Export: in.Export, Plan: in.Plan}}); err != nil {
+			return MigrationResult{}, err
+		}
 	}
 	m := newMigration(ctx, in)
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, m.progress); err != nil {

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go.temporal.io/sdk/converter"
 	"log/slog"
 	"net"
 	"net/http"
@@ -107,7 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	}
 	namespace := getenv("TEMPORAL_NAMESPACE")
 	svc := &migrations.Service{Temporal: c, Store: store, TaskQueue: queue,
-		Namespace: namespace, UIBaseURL: getenv("TEMPORAL_UI_URL")}
+		Namespace: namespace, UIBaseURL: getenv("TEMPORAL_UI_URL"),
+		DataConverter: payloadcrypt.DataConverter(converter.GetDefaultDataConverter(), ring)}
 	codec := trigger.CodecConfig{Namespace: namespace, CORSOrigins: origins}
 	if !ring.Empty() {
 		codec.Codec = payloadcrypt.NewCodec(ring)

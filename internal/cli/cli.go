@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/worker"
 )
@@ -211,6 +213,10 @@ func (a *App) service(s Settings) (*migrations.Service, func(), error) {
 		return nil, nil, fmt.Errorf("%w (set DPSKMIGRATE_EXPORT_DIR to a writable directory the workers also read)", err)
 	}
 	svc := &migrations.Service{Temporal: c, Store: store, TaskQueue: s.TaskQueue, Namespace: s.Namespace, UIBaseURL: s.UIBaseURL}
+	// Inputs and memos read from histories are decoded as the client decodes results.
+	if ring, err := payloadcrypt.FromEnv(a.Getenv); err == nil {
+		svc.DataConverter = payloadcrypt.DataConverter(converter.GetDefaultDataConverter(), ring)
+	}
 	return svc, c.Close, nil
 }
 
