@@ -62,6 +62,7 @@ type handler struct {
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop
 //	GET  /healthz                    the service and its Temporal connection
 //	POST /codec/encode, /codec/decode Temporal's codec protocol for the CLI and UI (see CodecConfig)
+//	GET  /, /migrations/{id}         the web page for people (see web.go); its data comes from /v1
 //
 // {id} must be a MigrationWorkflow's ID (migrations.Service.Migration): a
 // pool's child workflow or any other workflow answers 404.
@@ -85,6 +86,7 @@ func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	mux.Handle("POST /v1/migrations/{id}/cancel", h.authorized(h.cancel))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	h.routeCodec(mux)
+	h.routeWeb(mux)
 	return h.logged(mux)
 }
 
