@@ -209,6 +209,21 @@ func TestWebPageStartsAndWatchesAMigration(t *testing.T) {
 	// A 375-pixel-wide window: the page fits, no horizontal scroll.
 	b.requireFitsIn375Pixels("the watch page", out, "watch-narrow.png", keep)
 
+	// Back to the list: the migration is there, completed.
+	b.do(chromedp.Click(chromedp.CSS(".crumbs a")), chromedp.WaitVisible(chromedp.CSS("#recent")))
+	row := fmt.Sprintf(`[...document.querySelectorAll('#recent tbody tr')].find(tr => tr.cells[0].textContent === %q)`, id)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		var state string
+		b.eval(fmt.Sprintf(`%s?.cells[1].textContent ?? ''`, row), &state)
+		if state == "completed" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the list does not show the migration completed: %q", state)
+		b.do(chromedp.Click(chromedp.CSS("#refresh"))) // visibility may show the close a moment late
+	}
+	b.eval(fmt.Sprintf(`%s.cells[0].querySelector('a').getAttribute('href')`, row), &href)
+	require.Equal(t, "/migrations/"+id, href)
+
 	// The token stays in this tab's sessionStorage: in no URL, no localStorage, no cookie.
 	var kept struct{ Session, Local, Cookie string }
 	b.eval(`({session: sessionStorage.getItem('dpskmigrate.token'), local: JSON.stringify(Object.entries(localStorage)), cookie: document.cookie})`, &kept)

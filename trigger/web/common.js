@@ -44,6 +44,13 @@ export class ApiError extends Error {
 }
 
 let onUnauthorized = () => {};
+let onSignedInAgain = () => {};
+
+// whenSignedInAgain runs fn each time a person signs in again after the
+// trigger refused the token: a page resumes what the refusal stopped.
+export function whenSignedInAgain(fn) {
+  onSignedInAgain = fn;
+}
 
 // api calls a /v1 endpoint with the tab's token, as automation does.
 export async function api(method, path, body, tokenOverride) {
@@ -92,6 +99,8 @@ export function signedIn(start) {
     if (!started) {
       started = true;
       start();
+    } else {
+      onSignedInAgain();
     }
   };
   const showSignIn = (message) => {

@@ -1,7 +1,7 @@
 // The start page: choose an export, read its plan, start it; and the list of
 // recent migrations.
 import {
-  $, api, cell, el, fmtDuration, fmtInt, fmtTime, migrationPath, rememberPlan, setText, signedIn, stateClass,
+  $, api, cell, el, fmtDuration, fmtInt, fmtTime, migrationPath, rememberPlan, setText, signedIn, stateClass, whenSignedInAgain,
 } from './common.js';
 
 const form = $('#start-form');
@@ -157,8 +157,8 @@ function showPlan(res) {
   $('#plan').hidden = false;
 }
 
-async function start(ev) {
-  ev.preventDefault();
+// start runs on the button only: Enter in a field never starts a migration.
+async function start() {
   const file = fileInput.files[0];
   if (!file || shown !== identity(file)) {
     plan();
@@ -210,8 +210,13 @@ signedIn(() => {
   for (const input of [maxConcurrent, passphraseConcurrency, renewDays, importInactive, namePrefix, nameSuffix, policySet]) {
     input.addEventListener(input.type === 'checkbox' ? 'change' : 'input', replanSoon);
   }
-  form.addEventListener('submit', start);
+  form.addEventListener('submit', (ev) => ev.preventDefault());
+  startButton.addEventListener('click', start);
   $('#refresh').addEventListener('click', loadRecent);
   if (fileInput.files[0]) plan(); // a file kept by the browser across a reload
   loadRecent();
+  whenSignedInAgain(() => {
+    if (fileInput.files[0]) plan();
+    loadRecent();
+  });
 });

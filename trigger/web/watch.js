@@ -2,7 +2,7 @@
 // rows, and the actions a person may take. It polls the migration's status
 // and pools endpoints until the migration has ended.
 import {
-  $, api, el, fmtDuration, fmtInt, recalledPlan, settings, setText, signedIn, stateClass, workflowLink,
+  $, api, el, fmtDuration, fmtInt, recalledPlan, settings, setText, signedIn, stateClass, whenSignedInAgain, workflowLink,
 } from './common.js';
 
 const id = settings.migrationId;
@@ -58,8 +58,11 @@ async function poll() {
       setText($('#state'), 'not found');
       return;
     }
-    if (e.status !== 401) setText($('#watch-error'), `Cannot read the migration: ${e.message} (trying again)`);
-    schedule(e.status === 401 ? 0 : undefined);
+    // A refused token stops the polling until the person signs in again.
+    if (e.status !== 401) {
+      setText($('#watch-error'), `Cannot read the migration: ${e.message} (trying again)`);
+      schedule();
+    }
     return;
   }
   let view = null;
@@ -365,6 +368,7 @@ function renderFailed(st, view) {
 
 signedIn(() => {
   initDialog();
+  whenSignedInAgain(() => schedule(0));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && !ended) schedule(0);
   });
