@@ -29,10 +29,12 @@ type Listed struct {
 	UIURL      string     `json:"uiUrl,omitempty"`
 }
 
-// List returns up to limit migrations of the service's task queue, newest
-// start first: MigrationWorkflow executions only (never a pool's child), one
-// entry per migration (the runs a migration continued from are left out). It
-// reads Temporal's visibility, which may show a start a moment late.
+// List returns up to limit migrations of the service's task queue: the
+// running ones first, newest start first, then the ended ones, most recently
+// ended first. It lists MigrationWorkflow executions only (never a pool's
+// child), one entry per migration (the runs a migration continued from are
+// left out), in two visibility queries whatever the number of migrations.
+// Temporal's visibility may show a start or an end a moment late.
 func (s *Service) List(ctx context.Context, limit int) ([]Listed, error) {
 	if limit < 1 || limit > MaxListLimit {
 		return nil, fmt.Errorf("limit %d is out of range: use 1 to %d", limit, MaxListLimit)
@@ -41,8 +43,25 @@ func (s *Service) List(ctx context.Context, limit int) ([]Listed, error) {
 	if strings.ContainsAny(queue, `'"\`) {
 		return nil, fmt.Errorf("task queue %q cannot be named in a visibility query", queue)
 	}
-	query := fmt.Sprintf("WorkflowType = '%s' AND TaskQueue = '%s' AND ExecutionStatus != 'ContinuedAsNew'",
-		workflows.MigrationWorkflowName, queue)
+	migrations := fmt.Sprintf("WorkflowType = '%s' AND TaskQueue = '%s'", workflows.MigrationWorkflowName, queue)
+	running, err := s.list(ctx, migrations+" AND ExecutionStatus = 'Running'", limit)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(running, func(a, b Listed) int { return b.StartTime.Compare(a.StartTime) })
+	if len(running) == limit {
+		return running, nil
+	}
+	ended, err := s.list(ctx, migrations+" AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'", limit-len(running))
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(ended, func(a, b Listed) int { return b.CloseTime.Compare(*a.CloseTime) })
+	return append(running, ended...), nil
+}
+
+// list reads the first page of up to limit executions that query matches.
+func (s *Service) list(ctx context.Context, query string, limit int) ([]Listed, error) {
 	resp, err := s.Temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
 		PageSize: int32(limit), Query: query, // the client's namespace
 	})
@@ -62,13 +81,11 @@ func (s *Service) List(ctx context.Context, limit int) ([]Listed, error) {
 			StartTime:  info.GetStartTime().AsTime().UTC(),
 			UIURL:      s.UIURL(id),
 		}
-		if info.GetCloseTime() != nil && info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		if info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 			t := info.GetCloseTime().AsTime().UTC()
 			l.CloseTime = &t
 		}
 		out = append(out, l)
 	}
-	// Visibility orders running executions first, then by close time.
-	slices.SortStableFunc(out, func(a, b Listed) int { return b.StartTime.Compare(a.StartTime) })
 	return out, nil
 }

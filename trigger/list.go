@@ -16,8 +16,9 @@ type ListResponse struct {
 	Limit      int                 `json:"limit"`
 }
 
-// list answers GET /v1/migrations?limit=N: the newest migrations of this
-// trigger's task queue with their state, from Temporal's visibility.
+// list answers GET /v1/migrations?limit=N: the migrations of this trigger's
+// task queue with their state, running ones first, then the most recently
+// ended (migrations.Service.List).
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var problems []string

@@ -56,7 +56,7 @@ type handler struct {
 //
 //	POST /v1/migrations              start (JSON export body, or multipart with an "export" file)
 //	POST /v1/plans                   the plan of the same body and options: nothing is stored or started
-//	GET  /v1/migrations              the newest migrations (?limit=1..200, default 50)
+//	GET  /v1/migrations              running migrations, then the latest ended (?limit=1..200, default 50)
 //	GET  /v1/migrations/{id}         status and progress
 //	GET  /v1/migrations/{id}/pools   each pool's state
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop

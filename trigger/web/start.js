@@ -191,7 +191,7 @@ async function loadRecent() {
       cell('Ended', m.closeTime ? fmtTime(m.closeTime) : '—')));
     if (rows.length === 0) rows.push(el('tr', { class: 'empty' }, el('td', { colspan: 4 }, 'No migration yet.')));
     $('#recent tbody').replaceChildren(...rows);
-    setText(status, res.migrations.length === limit ? `The newest ${limit}.` : '');
+    setText(status, res.migrations.length === limit ? `The first ${limit}.` : '');
   } catch (e) {
     setText(status, 'Cannot list migrations: ' + e.message);
   }
