@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -89,38 +88,11 @@ func Check(export []byte, opts cloudpath.PlanOptions) (*cloudpath.Plan, error) {
 
 // Start validates the export, stores it and starts its migration.
 func (s *Service) Start(ctx context.Context, export []byte, opts Options) (Started, error) {
-	if opts.WorkflowID != "" {
-		if err := ValidateWorkflowID(opts.WorkflowID); err != nil {
-			return Started{}, err
-		}
-	}
-	if opts.Plan.Now.IsZero() {
-		opts.Plan.Now = time.Now().UTC().Truncate(time.Second)
-	}
-	plan, err := Check(export, opts.Plan)
+	pre, err := PreviewStart(export, opts)
 	if err != nil {
 		return Started{}, err
 	}
-	if len(plan.Units) == 0 {
-		return Started{}, &InvalidExportError{Problems: []string{"the export holds no DPSK pool"}}
-	}
-	// Options are checked against the export's would-be reference before
-	// anything is stored: a refused start leaves nothing behind.
-	sum := sha256.Sum256(export)
-	in, err := workflows.MigrationInput{
-		Export:                exportstore.Ref{SHA256: hex.EncodeToString(sum[:])},
-		Plan:                  opts.Plan,
-		ParallelExecution:     opts.ParallelExecution,
-		MaxConcurrent:         opts.MaxConcurrent,
-		PassphraseConcurrency: opts.PassphraseConcurrency,
-		PolicySetName:         opts.PolicySetName,
-		ActivityTimeout:       opts.ActivityTimeout,
-		PassphrasesPerRun:     opts.PassphrasesPerRun,
-		MaxSSIDsPerAPGroup:    opts.MaxSSIDsPerAPGroup,
-	}.Normalize()
-	if err != nil {
-		return Started{}, err
-	}
+	plan, in := pre.Plan, pre.Input
 	ref, err := s.Store.PutBytes(export)
 	if err != nil {
 		return Started{}, err

@@ -108,6 +108,7 @@ The stack is running. In another shell:
   curl -s -H 'Content-Type: application/json' --data-binary @$EXPORT 'http://127.0.0.1:$TRIGGER_PORT/v1/migrations?parallel=true'
   bin/temporal workflow show --address $TEMPORAL_ADDRESS --workflow-id <migration-id> --codec-endpoint $codec
   curl -s http://127.0.0.1:$R1SIM_PORT/__sim/stats
+Web page: http://127.0.0.1:$TRIGGER_PORT/ (plan, start and watch migrations; no token on loopback)
 Temporal UI: $TEMPORAL_UI_URL (decodes through $codec)    Logs: $state/logs    Ctrl-C stops everything.
 MSG
   wait

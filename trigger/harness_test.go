@@ -60,9 +60,11 @@ type env struct {
 }
 
 type envOptions struct {
-	sim          r1sim.Options
-	maxBodyBytes int64
-	noWorker     bool
+	sim            r1sim.Options
+	maxBodyBytes   int64
+	noWorker       bool
+	uiBaseURL      string // default http://localhost:8233
+	callsPerMinute int    // the trigger's R1 budget for estimates; 0 = none
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -86,9 +88,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 	var err error
 	e.store, err = exportstore.New(filepath.Join(t.TempDir(), "exports")) // t.TempDir() is 0755: the store makes a 0700 one
 	require.NoError(t, err)
-	e.svc = &migrations.Service{Temporal: temporalC, Store: e.store, TaskQueue: e.queue, UIBaseURL: "http://localhost:8233"}
+	if o.uiBaseURL == "" {
+		o.uiBaseURL = "http://localhost:8233"
+	}
+	e.svc = &migrations.Service{Temporal: temporalC, Store: e.store, TaskQueue: e.queue, UIBaseURL: o.uiBaseURL}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.server = httptest.NewServer(trigger.NewHandler(e.svc, trigger.Config{Token: testToken, MaxBodyBytes: o.maxBodyBytes, Logger: logger}))
+	e.server = httptest.NewServer(trigger.NewHandler(e.svc, trigger.Config{Token: testToken, MaxBodyBytes: o.maxBodyBytes, Logger: logger,
+		CallsPerMinute: o.callsPerMinute}))
 	t.Cleanup(e.server.Close)
 	if !o.noWorker {
 		// The worker logs elsewhere: these tests hold the trigger to its promise.

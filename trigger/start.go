@@ -50,63 +50,10 @@ type PlanSummary struct {
 }
 
 func (h *handler) start(w http.ResponseWriter, r *http.Request) {
-	limit := h.cfg.MaxBodyBytes
-	if r.ContentLength > limit {
-		h.tooLarge(w, r)
+	export, opts, ok := h.readStartRequest(w, r)
+	if !ok {
 		return
 	}
-	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil {
-		mediaType = ""
-	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	var export []byte
-	var exportName string
-	var opts migrations.Options
-	var problems []string
-	switch {
-	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
-		// Options first: refuse them before reading a large body.
-		if opts, problems = parseOptions(r.URL.Query()); len(problems) > 0 {
-			h.invalidOptions(w, r, problems)
-			return
-		}
-		export, err = io.ReadAll(body)
-	case mediaType == "multipart/form-data":
-		var form url.Values
-		export, exportName, form, err = readMultipart(body, params["boundary"])
-		if err == nil {
-			values := r.URL.Query()
-			for k, v := range form {
-				values[k] = v // a form field overrides the same query parameter
-			}
-			opts, problems = parseOptions(values)
-		}
-	default:
-		w.Header().Set("Accept-Post", "application/json, multipart/form-data")
-		writeProblem(w, r, Problem{Status: http.StatusUnsupportedMediaType,
-			Detail: fmt.Sprintf("Content-Type %q is not accepted: send the export as application/json, or as multipart/form-data with a file part named %q", r.Header.Get("Content-Type"), ExportPart)})
-		return
-	}
-	if err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			h.tooLarge(w, r)
-			return
-		}
-		var bad *badRequestError
-		if errors.As(err, &bad) {
-			writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: bad.msg})
-			return
-		}
-		writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: "reading the request body: " + err.Error()})
-		return
-	}
-	if len(problems) > 0 {
-		h.invalidOptions(w, r, problems)
-		return
-	}
-
-	opts.ExportName = exportName
 	started, err := h.svc.Start(r.Context(), export, opts)
 	if err != nil {
 		h.startError(w, r, err)
@@ -133,6 +80,69 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 			Warnings:       started.Summary.Warnings,
 		},
 	})
+}
+
+// readStartRequest reads an export and its options as POST /v1/migrations and
+// POST /v1/plans take them (a JSON body with query options, or a multipart
+// upload with form options), with the same limits. On a refusal it has
+// answered, and ok is false.
+func (h *handler) readStartRequest(w http.ResponseWriter, r *http.Request) (export []byte, opts migrations.Options, ok bool) {
+	limit := h.cfg.MaxBodyBytes
+	if r.ContentLength > limit {
+		h.tooLarge(w, r)
+		return nil, opts, false
+	}
+	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		mediaType = ""
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	var exportName string
+	var problems []string
+	switch {
+	case mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"):
+		// Options first: refuse them before reading a large body.
+		if opts, problems = parseOptions(r.URL.Query()); len(problems) > 0 {
+			h.invalidOptions(w, r, problems)
+			return nil, opts, false
+		}
+		export, err = io.ReadAll(body)
+	case mediaType == "multipart/form-data":
+		var form url.Values
+		export, exportName, form, err = readMultipart(body, params["boundary"])
+		if err == nil {
+			values := r.URL.Query()
+			for k, v := range form {
+				values[k] = v // a form field overrides the same query parameter
+			}
+			opts, problems = parseOptions(values)
+		}
+	default:
+		w.Header().Set("Accept-Post", "application/json, multipart/form-data")
+		writeProblem(w, r, Problem{Status: http.StatusUnsupportedMediaType,
+			Detail: fmt.Sprintf("Content-Type %q is not accepted: send the export as application/json, or as multipart/form-data with a file part named %q", r.Header.Get("Content-Type"), ExportPart)})
+		return nil, opts, false
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			h.tooLarge(w, r)
+			return nil, opts, false
+		}
+		var bad *badRequestError
+		if errors.As(err, &bad) {
+			writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: bad.msg})
+			return nil, opts, false
+		}
+		writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: "reading the request body: " + err.Error()})
+		return nil, opts, false
+	}
+	if len(problems) > 0 {
+		h.invalidOptions(w, r, problems)
+		return nil, opts, false
+	}
+
+	opts.ExportName = exportName
+	return export, opts, true
 }
 
 func (h *handler) startError(w http.ResponseWriter, r *http.Request, err error) {

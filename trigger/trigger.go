@@ -40,6 +40,10 @@ type Config struct {
 	HealthTimeout time.Duration
 	// Codec configures the codec server under /codec (see CodecConfig).
 	Codec CodecConfig
+	// CallsPerMinute is the tenant's R1 call budget the workers run at
+	// (R1_CALLS_PER_MINUTE), for the time estimates of plans and of the web
+	// page; 0 leaves them out.
+	CallsPerMinute int
 }
 
 type handler struct {
@@ -51,11 +55,14 @@ type handler struct {
 // NewHandler returns the trigger service's routes:
 //
 //	POST /v1/migrations              start (JSON export body, or multipart with an "export" file)
+//	POST /v1/plans                   the plan of the same body and options: nothing is stored or started
+//	GET  /v1/migrations              running migrations, then the latest ended (?limit=1..200, default 50)
 //	GET  /v1/migrations/{id}         status and progress
 //	GET  /v1/migrations/{id}/pools   each pool's state
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop
 //	GET  /healthz                    the service and its Temporal connection
 //	POST /codec/encode, /codec/decode Temporal's codec protocol for the CLI and UI (see CodecConfig)
+//	GET  /, /migrations/{id}         the web page for people (see web.go); its data comes from /v1
 //
 // {id} must be a MigrationWorkflow's ID (migrations.Service.Migration): a
 // pool's child workflow or any other workflow answers 404.
@@ -72,11 +79,14 @@ func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/migrations", h.authorized(h.start))
+	mux.Handle("POST /v1/plans", h.authorized(h.plan))
+	mux.Handle("GET /v1/migrations", h.authorized(h.list))
 	mux.Handle("GET /v1/migrations/{id}", h.authorized(h.status))
 	mux.Handle("GET /v1/migrations/{id}/pools", h.authorized(h.pools))
 	mux.Handle("POST /v1/migrations/{id}/cancel", h.authorized(h.cancel))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	h.routeCodec(mux)
+	h.routeWeb(mux)
 	return h.logged(mux)
 }
 

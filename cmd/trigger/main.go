@@ -1,5 +1,6 @@
 // Command trigger serves the dpskmigrate HTTP trigger: start a migration by
-// posting a Cloudpath export, follow it, cancel it (see package trigger).
+// posting a Cloudpath export, follow it, cancel it (see package trigger), and
+// the web page for people at / (open http://127.0.0.1:8080/ in a browser).
 // It needs the bearer token in DPSKMIGRATE_TRIGGER_TOKEN, Temporal settings in
 // TEMPORAL_*, and the export directory the workers read (DPSKMIGRATE_EXPORT_DIR).
 //
@@ -29,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -72,6 +74,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	}
 	if *maxBody <= 0 {
 		return fmt.Errorf("--max-body-bytes=%d: want a positive number of bytes", *maxBody)
+	}
+	callsPerMinute, err := callBudget(getenv("R1_CALLS_PER_MINUTE"))
+	if err != nil {
+		return err
 	}
 	token := getenv(trigger.TokenEnv)
 	if err := trigger.CheckAuth(*addr, token, *insecureNoAuth); err != nil {
@@ -126,7 +132,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	srv := &http.Server{
 		Handler: trigger.NewHandler(svc, trigger.Config{
 			Token: token, InsecureNoAuth: *insecureNoAuth && token == "", MaxBodyBytes: *maxBody, Logger: logger,
-			Codec: codec,
+			Codec: codec, CallsPerMinute: callsPerMinute,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // a large export over a slow link
@@ -136,7 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("trigger listening", "addr", ln.Addr().String(), "auth", token != "",
-		"task_queue", queue, "export_dir", store.Dir, "max_body_bytes", *maxBody,
+		"web_page", "http://"+ln.Addr().String()+"/", "task_queue", queue, "export_dir", store.Dir, "max_body_bytes", *maxBody,
 		"codec", !ring.Empty(), "payload_keys", ring.IDs(), "codec_cors_origins", origins)
 
 	served := make(chan error, 1)
@@ -156,6 +162,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 		return err
 	}
 	return nil
+}
+
+// callBudget reads R1_CALLS_PER_MINUTE as the workers do, for the plans' and
+// the web page's time estimates.
+func callBudget(v string) (int, error) {
+	if v == "" {
+		return worker.DefaultCallsPerMinute, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, fmt.Errorf("R1_CALLS_PER_MINUTE=%q: want a whole number from 1 to 1000000, the workers' budget (default %d)", v, worker.DefaultCallsPerMinute)
+	}
+	return n, nil
 }
 
 func newLogger(format, level string) *slog.Logger {
