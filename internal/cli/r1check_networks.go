@@ -127,9 +127,13 @@ func checkNetworks(ctx context.Context, c *r1client.Client, plan *cloudpath.Plan
 				return nil, nil, err
 			}
 			if len(v.Add) > 0 && v.SSIDs+len(v.Add) > limit {
-				v.Problem = fmt.Sprintf("AP group %q already carries %d SSIDs and this migration would activate %d more networks venue-wide (%s), %d in all: over the limit of %d per AP group (--max-ssids-per-ap-group; R1 does not document its own); "+
+				more := fmt.Sprintf("%d more networks", len(v.Add))
+				if len(v.Add) == 1 {
+					more = "1 more network"
+				}
+				v.Problem = fmt.Sprintf("AP group %q already carries %d SSIDs and this migration would activate %s venue-wide (%s), %d in all: over the limit of %d per AP group (--max-ssids-per-ap-group; R1 does not document its own); "+
 					"the migration would refuse the activations past the limit: free slots on the venue, or put fewer networks on it (--venue-map)",
-					v.FullestGroup, v.SSIDs, len(v.Add), quoteList(v.Add, 5), v.SSIDs+len(v.Add), limit)
+					v.FullestGroup, v.SSIDs, more, quoteList(v.Add, 5), v.SSIDs+len(v.Add), limit)
 			}
 		}
 		out = append(out, *v)
