@@ -21,11 +21,11 @@ import (
 // GET is stale for it), venues by id or exact name, SSID slots per AP group
 // from the AP-group query. Every read is one page of a bounded number.
 
-// Actions of a network in plan --check-r1, besides ActionCreate.
+// Actions of a network in plan --check-r1, besides ActionCreate and
+// ActionAdopt (R1 has it, bound to this pool already).
 const (
-	ActionAdoptBound = "adopt"          // R1 has it, bound to this pool already
-	ActionAdoptBind  = "adopt and bind" // R1 has it; the migration binds the pool to it
-	ActionRefuse     = "refused"        // the migration would refuse it and leave it untouched
+	ActionAdoptBind = "adopt and bind" // R1 has it; the migration binds the pool to it
+	ActionRefuse    = "refused"        // the migration would refuse it and leave it untouched
 )
 
 const (
@@ -38,7 +38,7 @@ const (
 type NetworkCheck struct {
 	Key        string
 	Name, SSID string
-	Action     string // ActionCreate, ActionAdoptBound, ActionAdoptBind or ActionRefuse
+	Action     string // ActionCreate, ActionAdopt, ActionAdoptBind or ActionRefuse
 	Problem    string // with ActionRefuse: why, in the workflow's words
 	// Venues are the plan's venues of the network, in order.
 	Venues []NetworkVenue
@@ -112,6 +112,7 @@ func checkNetworks(ctx context.Context, c *r1client.Client, plan *cloudpath.Plan
 			if found != nil && v.ID != "" {
 				_, nv.Active = found.ActiveOn(v.ID)
 			}
+			// A refused network counts too: once its problem is fixed, it needs the slot.
 			if !nv.Active && v.ID != "" && !slices.Contains(v.Add, u.Network.Name) {
 				v.Add = append(v.Add, u.Network.Name)
 			}
@@ -248,7 +249,7 @@ func checkNetwork(ctx context.Context, c *r1client.Client, u *cloudpath.PoolUnit
 		// created says so in its description.
 		nc.Problem = fmt.Sprintf("R1 already has a DPSK network %q (SSID %q) that dpskmigrate did not create for this pool, and R1 does not say which pool it serves; the migration would leave it untouched: bind it in R1 yourself, or choose another SSID", n.Name, n.SSID)
 	case n.DPSKPoolID != "":
-		nc.Action = ActionAdoptBound
+		nc.Action = ActionAdopt
 	default:
 		nc.Action = ActionAdoptBind
 	}
