@@ -47,6 +47,45 @@ type PlanSummary struct {
 	Refused        int      `json:"refused"` // rows R1 cannot take
 	EstimatedCalls int      `json:"estimatedCalls"`
 	Warnings       []string `json:"warnings,omitempty"` // the plan's pool-level remarks
+	// Networks are the Wi-Fi networks the migration puts on the air
+	// (networkMode per-pool), at most MaxNetworksInSummary of them;
+	// NetworksOmitted counts the rest. NetworkCalls are the R1 calls they
+	// add, included in EstimatedCalls.
+	Networks        []NetworkSummary `json:"networks,omitempty"`
+	NetworksOmitted int              `json:"networksOmitted,omitempty"`
+	NetworkCalls    int              `json:"networkCalls,omitempty"`
+}
+
+// NetworkSummary is one pool's network: created or adopted, bound to the
+// pool and activated venue-wide on its venues (names or ids as given).
+type NetworkSummary struct {
+	Pool   string   `json:"pool"` // the pool's key, as in the pools URL
+	Name   string   `json:"name"`
+	SSID   string   `json:"ssid"`
+	Venues []string `json:"venues,omitempty"` // none: created and bound, activated nowhere
+}
+
+// MaxNetworksInSummary bounds the networks a start answer lists.
+const MaxNetworksInSummary = 1000
+
+// planSummary counts the plan for the start answer.
+func planSummary(s cloudpath.Summary) PlanSummary {
+	out := PlanSummary{Pools: len(s.Pools), Create: s.TotalCreate, Skipped: s.TotalSkip, Refused: s.TotalRefuse,
+		EstimatedCalls: s.EstimatedCalls, Warnings: s.Warnings}
+	for _, p := range s.Pools {
+		n := p.Network
+		if n == nil {
+			continue
+		}
+		out.NetworkCalls += cloudpath.EstimateNetworkCalls(len(n.Venues))
+		if len(out.Networks) == MaxNetworksInSummary {
+			out.NetworksOmitted++
+			continue
+		}
+		out.Networks = append(out.Networks, NetworkSummary{Pool: p.Key, Name: n.Name, SSID: n.SSID, Venues: n.Venues})
+	}
+	out.NetworkCalls += cloudpath.EstimateVenueLookupCalls * len(s.Venues)
+	return out
 }
 
 func (h *handler) start(w http.ResponseWriter, r *http.Request) {
@@ -71,14 +110,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		PoolsURL:   loc + "/pools",
 		CancelURL:  loc + "/cancel",
 		UIURL:      started.UIURL,
-		Summary: PlanSummary{
-			Pools:          len(started.Summary.Pools),
-			Create:         started.Summary.TotalCreate,
-			Skipped:        started.Summary.TotalSkip,
-			Refused:        started.Summary.TotalRefuse,
-			EstimatedCalls: started.Summary.EstimatedCalls,
-			Warnings:       started.Summary.Warnings,
-		},
+		Summary:    planSummary(started.Summary),
 	})
 }
 

@@ -31,7 +31,7 @@ import (
 const (
 	ExitOK      = 0 // completed (and plan, store, cancel succeeded)
 	ExitFailed  = 1 // failed, cancelled, or any error
-	ExitPartial = 2 // some rows or pools were not migrated
+	ExitPartial = 2 // some rows or pools were not migrated; plan --check-r1: R1 shows a problem that would make the migration refuse a network or a venue
 )
 
 // App runs one dpskmigrate command.

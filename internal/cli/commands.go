@@ -72,7 +72,8 @@ Commands:
 	tw.Flush()
 	fmt.Fprintf(w, `
 Exit codes: 0 completed (and plan, store, cancel done), 2 partial (some rows or
-pools not migrated), 1 failed, cancelled or any error.
+pools not migrated; for plan --check-r1, R1 holds something that would make the
+migration refuse a network or a venue), 1 failed, cancelled or any error.
 
 Without this CLI: `+"`dpskmigrate store FILE`"+` prints the export's reference, and
   temporal workflow start --type %s --task-queue %s \

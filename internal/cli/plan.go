@@ -23,13 +23,27 @@ var planCommand = &command{
 	details: `Nothing is written anywhere. With --check-r1 it also reads R1 (R1_* credentials)
 and shows, per pool, which identity groups, pools and passphrases will be
 created, adopted (already in R1 as the export has them) or are in conflict.
-FILE may be - for standard input.`,
+With --network-mode per-pool it also reads R1's Wi-Fi networks and venues:
+per pool, whether its network will be created or adopted and every network
+the migration would refuse (its SSID or name held by a non-DPSK network, by
+a DPSK network of another name or SSID or serving another pool, or by
+several networks); each venue resolved, and its fullest AP group's SSIDs
+against --max-ssids-per-ap-group with the networks the migration would add.
+FILE may be - for standard input.
+
+Exit codes: 0 the plan is valid (and, with --check-r1, R1 shows nothing
+that would make the migration refuse a network or a venue; passphrases in
+conflict are listed, not counted); 2 with --check-r1 when R1 shows such a
+problem (listed under "Problems"); 1 on any error (an invalid export, R1
+unreadable).`,
 	bind: func(fs *flag.FlagSet) runFunc {
 		var pf planFlags
 		pf.register(fs)
 		checkR1 := fs.Bool("check-r1", false, "also read R1 and show what will be created, adopted or skipped")
+		var maxSSIDs int
+		maxSSIDsFlag(fs, &maxSSIDs, "with --check-r1 and --network-mode per-pool: check that no AP group of a venue would carry more than `N` SSIDs")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
-			return a.plan(ctx, args[0], pf, *checkR1)
+			return a.plan(ctx, args[0], pf, *checkR1, maxSSIDs)
 		}
 	},
 }
@@ -105,14 +119,20 @@ func checkExport(data []byte, opts cloudpath.PlanOptions) (*cloudpath.Plan, erro
 	return plan, nil
 }
 
-func (a *App) plan(ctx context.Context, path string, pf planFlags, checkR1 bool) (int, error) {
+func (a *App) plan(ctx context.Context, path string, pf planFlags, checkR1 bool, maxSSIDs int) (int, error) {
 	s, err := LoadSettings(a.Getenv)
 	if err != nil {
+		return ExitFailed, err
+	}
+	if err := checkMaxSSIDs(maxSSIDs); err != nil {
 		return ExitFailed, err
 	}
 	opts, err := pf.options(a.Now().UTC())
 	if err != nil {
 		return ExitFailed, err
+	}
+	if maxSSIDs != 0 && (!checkR1 || opts.NetworkMode != cloudpath.NetworkPerPool) {
+		fmt.Fprintln(a.Stderr, "note: --max-ssids-per-ap-group only applies with --check-r1 and --network-mode per-pool; nothing checks it here")
 	}
 	data, err := a.readExport(path)
 	if err != nil {
@@ -132,12 +152,15 @@ func (a *App) plan(ctx context.Context, path string, pf planFlags, checkR1 bool)
 	if err != nil {
 		return ExitFailed, err
 	}
-	checks, err := CheckR1(ctx, r1cfg, plan, pf.policySet)
+	checks, err := CheckR1(ctx, r1cfg, plan, pf.policySet, maxSSIDs)
 	if err != nil {
 		return ExitFailed, r1Hint(err)
 	}
 	fmt.Fprintln(a.Stdout)
 	WriteR1Check(a.Stdout, checks)
+	if len(checks.Problems()) > 0 {
+		return ExitPartial, nil
+	}
 	return ExitOK, nil
 }
 

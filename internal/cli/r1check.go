@@ -39,16 +39,24 @@ type R1Check struct {
 	Pools         []PoolCheck
 	PolicySetName string // when asked for
 	PolicySet     string // ActionCreate or ActionAdopt
+	// Networks and Venues are the plan's Wi-Fi networks and their venues
+	// (network mode per-pool), judged against MaxSSIDsPerAPGroup.
+	Networks           []NetworkCheck
+	Venues             []VenueCheck
+	MaxSSIDsPerAPGroup int
 }
 
 // CheckR1 reads R1 (a few calls per pool, one per r1QueryBatch rows) and
-// compares every planned row with what R1 holds. It changes nothing.
-func CheckR1(ctx context.Context, cfg r1client.Config, plan *cloudpath.Plan, policySet string) (R1Check, error) {
+// compares every planned row with what R1 holds; with networks, it reads
+// their SSIDs and names, their venues and the venues' AP groups too
+// (maxSSIDs per AP group, 0 for the default). It changes nothing.
+func CheckR1(ctx context.Context, cfg r1client.Config, plan *cloudpath.Plan, policySet string, maxSSIDs int) (R1Check, error) {
 	c, err := r1client.New(cfg)
 	if err != nil {
 		return R1Check{}, fmt.Errorf("R1 client: %w", err)
 	}
-	out := R1Check{PolicySetName: policySet}
+	out := R1Check{PolicySetName: policySet, MaxSSIDsPerAPGroup: defaultLimit(maxSSIDs)}
+	poolIDs := map[string]string{}
 	if policySet != "" {
 		ps, err := c.PolicySets.FindByName(ctx, policySet)
 		if err != nil {
@@ -80,6 +88,7 @@ func CheckR1(ctx context.Context, cfg r1client.Config, plan *cloudpath.Plan, pol
 			continue
 		}
 		pc.Pool = ActionAdopt
+		poolIDs[u.Key] = p.ID
 		for start := 0; start < len(u.Rows); start += r1QueryBatch {
 			rows := u.Rows[start:min(start+r1QueryBatch, len(u.Rows))]
 			names := make([]string, len(rows))
@@ -99,6 +108,9 @@ func CheckR1(ctx context.Context, cfg r1client.Config, plan *cloudpath.Plan, pol
 			}
 		}
 		out.Pools = append(out.Pools, pc)
+	}
+	if out.Networks, out.Venues, err = checkNetworks(ctx, c, plan, poolIDs, out.MaxSSIDsPerAPGroup); err != nil {
+		return out, err
 	}
 	return out, nil
 }
@@ -146,13 +158,13 @@ func WriteR1Check(w io.Writer, check R1Check) {
 	if check.PolicySetName != "" {
 		fmt.Fprintf(w, "Policy set %q: %s\n", check.PolicySetName, check.PolicySet)
 	}
-	if t.Conflict == 0 {
-		return
-	}
-	fmt.Fprintln(w, "Conflicts (R1 holds the username in the pool with another passphrase; the migration will report these rows as failed):")
-	for _, c := range checks {
-		for _, name := range c.Conflicts {
-			fmt.Fprintf(w, "  %s: %s\n", c.Key, name)
+	if t.Conflict > 0 {
+		fmt.Fprintln(w, "Conflicts (R1 holds the username in the pool with another passphrase; the migration will report these rows as failed):")
+		for _, c := range checks {
+			for _, name := range c.Conflicts {
+				fmt.Fprintf(w, "  %s: %s\n", c.Key, name)
+			}
 		}
 	}
+	writeNetworkCheck(w, check)
 }

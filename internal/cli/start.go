@@ -40,7 +40,7 @@ its code (0 completed, 2 partial, 1 failed).`,
 		sf.plan.register(fs)
 		fs.BoolVar(&sf.parallel, "parallel", false, "migrate several pools, and several passphrases per pool, at once")
 		fs.IntVar(&sf.maxConcurrent, "max-concurrent", 0, fmt.Sprintf("with --parallel: pools migrated at once, `N` from 1 to %d (default %d)", workflows.MaxMaxConcurrent, workflows.DefaultMaxConcurrent))
-		fs.IntVar(&sf.maxSSIDsPerAPGroup, "max-ssids-per-ap-group", 0, fmt.Sprintf("with --network-mode per-pool: refuse an activation that would put more than `N` SSIDs on an AP group of the venue (default %d; R1 does not document its limit)", workflows.DefaultMaxSSIDsPerAPGroup))
+		maxSSIDsFlag(fs, &sf.maxSSIDsPerAPGroup, "with --network-mode per-pool: refuse an activation that would put more than `N` SSIDs on an AP group of the venue")
 		fs.IntVar(&sf.passphraseConcurrency, "passphrase-concurrency", 0, fmt.Sprintf("passphrases in flight per pool, `N` from 1 to %d (default %d with --parallel, else 1)", workflows.MaxPassphraseConcurrency, workflows.DefaultParallelPassphrases))
 		fs.StringVar(&sf.workflowID, "workflow-id", "", "migration (workflow) `ID`: 1 to 200 letters, digits, '.', '_', ':' or '-' (default: migration-<first pool>-<digest>-<random>)")
 		fs.BoolVar(&sf.watch, "watch", false, "follow the migration's progress until it ends")
@@ -51,15 +51,28 @@ its code (0 completed, 2 partial, 1 failed).`,
 	},
 }
 
+// maxSSIDsFlag registers --max-ssids-per-ap-group, shared by plan and start.
+func maxSSIDsFlag(fs *flag.FlagSet, v *int, usage string) {
+	fs.IntVar(v, "max-ssids-per-ap-group", 0, fmt.Sprintf("%s (1 to %d, default %d; R1 does not document its limit)", usage, workflows.MaxMaxSSIDsPerAPGroup, workflows.DefaultMaxSSIDsPerAPGroup))
+}
+
+// checkMaxSSIDs refuses an out-of-range --max-ssids-per-ap-group (0: the default).
+func checkMaxSSIDs(n int) error {
+	if n != 0 && (n < 1 || n > workflows.MaxMaxSSIDsPerAPGroup) {
+		return usagef("--max-ssids-per-ap-group %d is out of range: use 1 to %d (default %d); nothing was read or started",
+			n, workflows.MaxMaxSSIDsPerAPGroup, workflows.DefaultMaxSSIDsPerAPGroup)
+	}
+	return nil
+}
+
 // options checks the flags before anything is read, stored or started.
 func (sf startFlags) options(a *App) (migrations.Options, error) {
 	if sf.maxConcurrent != 0 && (sf.maxConcurrent < 1 || sf.maxConcurrent > workflows.MaxMaxConcurrent) {
 		return migrations.Options{}, usagef("--max-concurrent %d is out of range: use 1 to %d (default %d); nothing was started",
 			sf.maxConcurrent, workflows.MaxMaxConcurrent, workflows.DefaultMaxConcurrent)
 	}
-	if sf.maxSSIDsPerAPGroup != 0 && (sf.maxSSIDsPerAPGroup < 1 || sf.maxSSIDsPerAPGroup > workflows.MaxMaxSSIDsPerAPGroup) {
-		return migrations.Options{}, usagef("--max-ssids-per-ap-group %d is out of range: use 1 to %d (default %d); nothing was started",
-			sf.maxSSIDsPerAPGroup, workflows.MaxMaxSSIDsPerAPGroup, workflows.DefaultMaxSSIDsPerAPGroup)
+	if err := checkMaxSSIDs(sf.maxSSIDsPerAPGroup); err != nil {
+		return migrations.Options{}, err
 	}
 	if sf.passphraseConcurrency != 0 && (sf.passphraseConcurrency < 1 || sf.passphraseConcurrency > workflows.MaxPassphraseConcurrency) {
 		return migrations.Options{}, usagef("--passphrase-concurrency %d is out of range: use 1 to %d; nothing was started",

@@ -55,6 +55,7 @@ func writeStatus(w io.Writer, st migrations.Status, wide bool) {
 		writePoolTable(w, rows, wide)
 		pc := resultPoolCounts(res)
 		writeOmitted(w, st.WorkflowID, rows, res.PoolsOmitted, &pc)
+		writeOnAir(w, rows)
 		writeRowLists(w, st.WorkflowID, rows)
 		fmt.Fprintln(w)
 		writeFigures(w, res)
@@ -105,6 +106,7 @@ func writeRunning(w io.Writer, st migrations.Status, view workflows.PoolsView, r
 	}
 	writePoolTable(w, rows, wide)
 	writeOmitted(w, st.WorkflowID, rows, view.Omitted, nil)
+	writeOnAir(w, rows)
 	writeRowLists(w, st.WorkflowID, rows)
 	if st.UIURL != "" {
 		fmt.Fprintln(w)
@@ -257,7 +259,11 @@ func writeRowLists(w io.Writer, id string, rows []tableRow) {
 		}
 	}
 	section("Not migrated (failed, conflicting or refused rows):", func(p *workflows.PoolResult) ([]cloudpath.RowOutcome, int, string) {
-		return p.FailedRows, p.Counts.Failed + p.Counts.Conflicts + p.Counts.Refused, p.Error
+		reason := p.Error
+		if p.Network != nil {
+			reason = "" // the network step, the pool's last, stopped it: "On the air" says why
+		}
+		return p.FailedRows, p.Counts.Failed + p.Counts.Conflicts + p.Counts.Refused, reason
 	})
 	section("Skipped by the plan's policies (never sent to R1):", func(p *workflows.PoolResult) ([]cloudpath.RowOutcome, int, string) {
 		return p.SkippedRows, p.Counts.Skipped, ""

@@ -225,6 +225,15 @@ func (s snapshot) poolsKey() string {
 	return b.String()
 }
 
+// phasesKey changes when a running pool enters another phase.
+func (s snapshot) phasesKey() string {
+	var b strings.Builder
+	for _, p := range s.pools {
+		b.WriteString("|" + p.Key + "=" + p.Phase)
+	}
+	return b.String()
+}
+
 func formatDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {
@@ -250,6 +259,7 @@ type progressView struct {
 	waits      int // polls in a row without progress
 	lastPools  string
 	lastMoved  handled // rows handled at the last plain line, by outcome
+	lastPhases string  // the running pools' phases at the last plain line
 	lastPlain  time.Time
 	printedAny bool
 }
@@ -265,7 +275,9 @@ func (v *progressView) show(s snapshot, now time.Time) {
 		return
 	}
 	poolsChanged := s.poolsKey() != v.lastPools
-	moved := s.handled() != v.lastMoved // a confirmation moves it too
+	// A confirmation moves it too, and so does a pool's new phase: one that
+	// puts its network on the air has no rows left to move.
+	moved := s.handled() != v.lastMoved || s.phasesKey() != v.lastPhases
 	if !v.printedAny || poolsChanged || (moved && now.Sub(v.lastPlain) >= v.plainEvery) || now.Sub(v.lastPlain) >= 12*v.plainEvery {
 		stamp := now.Format("15:04:05")
 		fmt.Fprintln(v.w, stamp, s.plainLine())
@@ -275,7 +287,7 @@ func (v *progressView) show(s snapshot, now time.Time) {
 		for _, l := range s.poolLines() {
 			fmt.Fprintln(v.w, l)
 		}
-		v.printedAny, v.lastPools, v.lastMoved, v.lastPlain = true, s.poolsKey(), s.handled(), now
+		v.printedAny, v.lastPools, v.lastMoved, v.lastPhases, v.lastPlain = true, s.poolsKey(), s.handled(), s.phasesKey(), now
 	}
 }
 
