@@ -48,6 +48,9 @@ func (a *Activities) Plan(ctx context.Context, in PlanInput) (PlanResult, error)
 		return PlanResult{}, err
 	}
 	res := PlanResult{TotalPools: len(p.plan.Units), TotalRows: p.rows, Warnings: capStrings(p.plan.Warnings, 100)}
+	if a.R1 != nil {
+		res.Tenant = a.R1.Tenant()
+	}
 	end := min(in.Offset+in.Limit, len(p.plan.Units))
 	listed := 0
 	for i := max(in.Offset, 0); i < end; i++ {

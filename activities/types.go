@@ -41,6 +41,7 @@ type PlanResult struct {
 	TotalPools int       `json:"totalPools"`
 	TotalRows  int       `json:"totalRows"` // rows to migrate across all pools
 	Warnings   []string  `json:"warnings,omitempty"`
+	Tenant     string    `json:"tenant,omitempty"` // the R1 tenant the workers migrate into
 }
 
 // PoolRef is a pool of the plan as workflows see it: names, settings and

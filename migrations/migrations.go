@@ -50,6 +50,7 @@ type Options struct {
 	ActivityTimeout       time.Duration // advanced: bound of one R1 call attempt (default 40s)
 	PassphrasesPerRun     int           // advanced: rows per pool-workflow run before continue-as-new
 	MaxSSIDsPerAPGroup    int           // per-pool networks: the activation guard (default 15)
+	ConfirmMaxWait        time.Duration // advanced: how long a pool waits for R1 to show an accepted write (default 5m)
 	ExportName            string        // the file people know the export by, for the Temporal UI's summary
 }
 

@@ -49,6 +49,7 @@ func PreviewStart(export []byte, opts Options) (Preview, error) {
 		ActivityTimeout:       opts.ActivityTimeout,
 		PassphrasesPerRun:     opts.PassphrasesPerRun,
 		MaxSSIDsPerAPGroup:    opts.MaxSSIDsPerAPGroup,
+		ConfirmMaxWait:        opts.ConfirmMaxWait,
 	}.Normalize()
 	if err != nil {
 		return Preview{}, err

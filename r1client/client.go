@@ -150,6 +150,15 @@ func newTransport() *http.Transport {
 	}
 }
 
+// Tenant is the R1 tenant the client acts in: the MSP's customer tenant when
+// one is set, else its own.
+func (c *Client) Tenant() string {
+	if c.mspTenantID != "" {
+		return c.mspTenantID
+	}
+	return c.tenantID
+}
+
 // BaseURL is the API host the client talks to.
 func (c *Client) BaseURL() string { return c.baseURL }
 

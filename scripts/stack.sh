@@ -63,9 +63,14 @@ if [[ ! -s $keys ]]; then
 fi
 codec=http://localhost:$TRIGGER_PORT/codec
 
+# The workflows' search attributes (workflows.SearchAttributes; a test keeps this list the same).
+search_attributes=(DpskExport=Keyword DpskFirstPool=Keyword DpskMigration=Keyword DpskPaused=Bool DpskPool=Keyword DpskPoolsDone=Int DpskPoolsFailed=Int DpskStatus=Keyword DpskTenant=Keyword)
+sa_args=()
+for sa in "${search_attributes[@]}"; do sa_args+=(--search-attribute "$sa"); done
+
 echo "Starting the Temporal dev server (gRPC :$TEMPORAL_PORT, UI http://localhost:$TEMPORAL_UI_PORT, decoding through $codec)..."
 "$bin/temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-  --ui-codec-endpoint "$codec" \
+  --ui-codec-endpoint "$codec" "${sa_args[@]}" \
   --log-level error --db-filename "$state/temporal.db" >"$state/logs/temporal.log" 2>&1 &
 pids+=($!)
 wait_for "Temporal" 60 "$bin/temporal" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"

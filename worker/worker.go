@@ -5,9 +5,14 @@
 package worker
 
 import (
+	"context"
 	"fmt"
+	"go.temporal.io/api/operatorservice/v1"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"go.temporal.io/sdk/client"
@@ -143,4 +148,27 @@ func DialWithMetrics(logger *slog.Logger, handler client.MetricsHandler) (client
 		return nil, fmt.Errorf("cannot reach Temporal at %s (set TEMPORAL_ADDRESS, or start a dev server with `make dev`): %w", addr, err)
 	}
 	return c, nil
+}
+
+// CheckSearchAttributes refuses to run workflows that would stop at their
+// first search-attribute upsert: it says which of the workflows' search
+// attributes the namespace lacks, and the commands that register them.
+func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	if namespace == "" {
+		namespace = "default"
+	}
+	resp, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("listing the search attributes of namespace %s: %w", namespace, err)
+	}
+	var missing []string
+	for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
+		if _, ok := resp.GetCustomAttributes()[name]; !ok {
+			missing = append(missing, fmt.Sprintf("  temporal operator search-attribute create --namespace %s --name %s --type %s", namespace, name, workflows.SearchAttributes[name]))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("namespace %s lacks the search attributes dpskmigrate's workflows set; register them once (an admin of the namespace), then start the worker again:\n%s", namespace, strings.Join(missing, "\n"))
+	}
+	return nil
 }

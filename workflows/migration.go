@@ -48,6 +48,9 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, m.progress); err != nil {
 		return MigrationResult{}, err
 	}
+	if err := m.control(ctx); err != nil {
+		return MigrationResult{}, err
+	}
 	if err := workflow.SetQueryHandler(ctx, PoolsQuery, m.pools); err != nil {
 		return MigrationResult{}, err
 	}
@@ -75,6 +78,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			m.st.TotalPools, m.st.TotalRows = page.TotalPools, page.TotalRows
 		}
 		m.pending = page.Pools
+		m.startSearchAttributes(ctx, page)
 		if err := m.resolveVenues(ctx); err != nil {
 			return MigrationResult{}, err
 		}
@@ -95,6 +99,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 	}
 	res := m.result(ctx)
 	m.showDetails(ctx)
+	m.endSearchAttributes(ctx)
 	summary := fmt.Sprintf("every pool failed (%d of %d); the details list them", res.PoolCounts.Failed, res.TotalPools)
 	return outcome(res, res.Status, summary, ErrMigrationFailed)
 }
@@ -104,6 +109,7 @@ type migration struct {
 	st      MigrationState
 	pending []activities.PoolRef
 	running []RunningPool
+	window  *window                         // the pool window in use, resized by configure
 	final   Status                          // set once the migration has ended
 	venues  map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
 	turns   *venueTurns
@@ -116,6 +122,12 @@ func newMigration(ctx workflow.Context, in MigrationInput) *migration {
 		if m.st.PoolCounts.Finished() == 0 && len(m.st.Done) > 0 {
 			m.adoptFirstReleaseState()
 		}
+	}
+	if m.st.Control.MaxConcurrent == 0 {
+		m.st.Control.MaxConcurrent = in.Window()
+	}
+	if m.st.Control.PassphraseConcurrency == 0 {
+		m.st.Control.PassphraseConcurrency = in.PassphraseConcurrency
 	}
 	return m
 }
@@ -138,8 +150,13 @@ func (m *migration) exportInput() activities.ExportInput {
 // runPools runs this run's pools through the window and waits for all of them.
 func (m *migration) runPools(ctx workflow.Context) {
 	parentID := workflow.GetInfo(ctx).WorkflowExecution.ID
-	w := newWindow(ctx, m.in.Window())
+	w := newWindow(ctx, m.st.Control.MaxConcurrent)
+	m.window = w
 	for len(m.pending) > 0 && ctx.Err() == nil {
+		m.awaitRunning(ctx) // paused: no new pool starts
+		if ctx.Err() != nil {
+			break
+		}
 		pool := m.pending[0]
 		m.pending = m.pending[1:]
 		childID := ChildWorkflowID(parentID, pool.Key)
@@ -151,15 +168,23 @@ func (m *migration) runPools(ctx workflow.Context) {
 		m.running = append(m.running, RunningPool{Key: pool.Key, DisplayName: pool.DisplayName, WorkflowID: childID, Rows: pool.Rows})
 		m.st.RowsStarted += pool.Rows
 		m.showDetails(ctx)
+		given := m.st.Control
 		f := workflow.ExecuteChildWorkflow(cctx, PoolWorkflowName, PoolInput{
 			ExportInput:           m.exportInput(),
 			Pool:                  pool,
-			PassphraseConcurrency: m.in.PassphraseConcurrency,
+			PassphraseConcurrency: given.PassphraseConcurrency,
 			PassphrasesPerRun:     m.in.PassphrasesPerRun,
 			PolicySetName:         m.in.PolicySetName,
 			ActivityTimeout:       m.in.ActivityTimeout,
 			MaxSSIDsPerAPGroup:    m.in.MaxSSIDsPerAPGroup,
+			ConfirmMaxWait:        m.in.ConfirmMaxWait,
 			Venues:                m.venuesOf(pool),
+		})
+		// A pause or configure sent before the pool's start was known reaches it now.
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			if f.GetChildWorkflowExecution().Get(gctx, nil) == nil && m.st.Control != given {
+				_ = workflow.SignalExternalWorkflow(gctx, childID, "", PoolControlSignal, m.st.Control).Get(gctx, nil)
+			}
 		})
 		w.run(f, func(f workflow.Future) {
 			var res PoolResult
@@ -177,6 +202,7 @@ func (m *migration) runPools(ctx workflow.Context) {
 		})
 	}
 	w.drain()
+	m.window = nil
 }
 
 // ChildWorkflowID is the ID of a pool's workflow: a person finds it in the UI
@@ -200,6 +226,9 @@ func (m *migration) onProgress(ctx workflow.Context, r PoolProgressReport) {
 func (m *migration) showDetails(ctx workflow.Context) {
 	p, _ := m.progress()
 	paused := "no"
+	if m.st.Control.Paused {
+		paused = "since " + m.st.Control.PausedSince.Format("15:04 MST")
+	}
 	text := fmt.Sprintf("%d/%d pools done · %d/%d passphrases · %d failed · paused: %s",
 		p.PoolsDone+p.PoolsFailed, p.Pools, m.rowsDone(), p.Passphrases, p.PoolsFailed, paused)
 	if p.Pools == 0 && m.final == "" {

@@ -13,6 +13,7 @@ func (m *migration) finish(ctx workflow.Context, res PoolResult) {
 	m.st.PoolCounts.count(res.Status)
 	m.st.Totals.add(res.Counts)
 	m.keep(res)
+	m.poolSearchAttributes(ctx)
 	m.showDetails(ctx)
 }
 
@@ -80,14 +81,17 @@ func (m *migration) status(ctx workflow.Context) Status {
 func (m *migration) progress() (MigrationProgress, error) {
 	pc := m.st.PoolCounts
 	p := MigrationProgress{
-		Pools:        m.st.TotalPools,
-		Passphrases:  m.st.TotalRows,
-		Finished:     m.st.Totals,
-		Running:      append([]RunningPool(nil), m.running...),
-		Window:       m.in.Window(),
-		PoolsRunning: len(m.running),
-		PoolsFailed:  pc.Failed,
-		PoolsDone:    pc.Finished() - pc.Failed,
+		Pools:                 m.st.TotalPools,
+		Passphrases:           m.st.TotalRows,
+		Finished:              m.st.Totals,
+		Running:               append([]RunningPool(nil), m.running...),
+		Window:                m.st.Control.MaxConcurrent,
+		Paused:                m.st.Control.Paused,
+		PausedSince:           m.st.Control.PausedSince,
+		PassphraseConcurrency: m.st.Control.PassphraseConcurrency,
+		PoolsRunning:          len(m.running),
+		PoolsFailed:           pc.Failed,
+		PoolsDone:             pc.Finished() - pc.Failed,
 	}
 	p.PoolsPending = max(p.Pools-p.PoolsDone-p.PoolsFailed-p.PoolsRunning, 0)
 	p.Status = m.final

@@ -26,6 +26,7 @@ type PoolInput struct {
 	PolicySetName         string             `json:"policySetName,omitempty"`
 	ActivityTimeout       time.Duration      `json:"activityTimeout,omitempty"`
 	MaxSSIDsPerAPGroup    int                `json:"maxSsidsPerApGroup,omitempty"`
+	ConfirmMaxWait        time.Duration      `json:"confirmMaxWait,omitempty"` // 0 = 5m
 	// Venues are Pool.Network's venues as the migration resolved them (same
 	// order); a pool started on its own resolves them itself.
 	Venues []activities.VenueInfo `json:"venues,omitempty"`
@@ -99,6 +100,10 @@ type PoolState struct {
 	// Pending are writes R1 accepted that reads do not show yet; they are
 	// confirmed by a later run when the pool continues as new.
 	Pending []PendingRow `json:"pending,omitempty"`
+	// PausedAt (Unix seconds, 0 = running) and PausedFor (seconds paused in
+	// all) let deadlines stop while the migration is paused.
+	PausedAt  int64 `json:"pausedAt,omitempty"`
+	PausedFor int64 `json:"pausedFor,omitempty"`
 }
 
 // PendingRow is a create or VLAN patch R1 accepted and reads do not show yet.
@@ -136,6 +141,8 @@ func PoolWorkflow(ctx workflow.Context, in PoolInput) (PoolResult, error) {
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, p.progress); err != nil {
 		return PoolResult{}, err
 	}
+	p.listenForControl(ctx)
+	p.startSearchAttributes(ctx)
 	p.showDetails(ctx)
 	err = p.run(ctx)
 	return p.finish(ctx, err)
@@ -148,6 +155,7 @@ type poolRun struct {
 	phase     string
 	parentID  string    // "" when started on its own
 	lastShown time.Time // of the last progress sent to the parent
+	window    *window   // the passphrase window in use, resized by configure
 }
 
 func newPoolRun(ctx workflow.Context, in PoolInput) *poolRun {
@@ -215,7 +223,7 @@ func (p *poolRun) progress() (PoolProgress, error) {
 		Key: p.in.Pool.Key, DisplayName: p.in.Pool.DisplayName, Phase: p.phase, Rows: p.in.Pool.Rows,
 		Done:   c.Migrated() + c.Failed + c.Conflicts + len(p.st.Pending),
 		Counts: c, PoolID: p.st.Record.DPSKPool.ID, GroupID: p.st.Record.IdentityGroup.ID,
-		Accepted: len(p.st.Pending),
+		Accepted: len(p.st.Pending), Paused: p.paused(), PausedSince: p.st.PausedAt,
 	}, nil
 }
 
@@ -338,6 +346,7 @@ func (p *poolRun) finish(ctx workflow.Context, err error) (PoolResult, error) {
 	}
 	res := p.result(ctx, err)
 	countPassphrases(ctx, res.Counts)
+	p.endSearchAttributes(ctx, res.Status)
 	p.phase = "done"
 	p.showDetails(ctx)
 	return outcome(res, res.Status, fmt.Sprintf("pool %s: %s", res.DisplayName, res.Error), ErrPoolFailed)
@@ -347,6 +356,9 @@ func (p *poolRun) finish(ctx workflow.Context, err error) (PoolResult, error) {
 func (p *poolRun) showDetails(ctx workflow.Context) {
 	c := p.counts()
 	text := fmt.Sprintf("%s · passphrases %d/%d · %s", p.in.Pool.DisplayName, c.Migrated(), p.in.Pool.Rows, p.phase)
+	if p.paused() {
+		text += " · paused"
+	}
 	if n := len(p.st.Pending); n > 0 {
 		text += fmt.Sprintf(" · %d accepted, awaiting R1", n)
 	}

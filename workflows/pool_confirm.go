@@ -37,7 +37,7 @@ func (r PendingRow) dueAt() int64 {
 // confirmDue reads the pending rows that are due: all of them when force,
 // else only once a full query's worth is due.
 func (p *poolRun) confirmDue(ctx workflow.Context, force bool) {
-	now := workflow.Now(ctx).Unix()
+	now := p.activeNow(ctx).Unix()
 	var due []int
 	for _, r := range p.st.Pending {
 		if r.dueAt() <= now {
@@ -62,7 +62,7 @@ func (p *poolRun) drainPending(ctx workflow.Context) {
 			youngest = max(youngest, r.Since)
 		}
 		// Never read a row sooner than confirmFirstAfter after R1 accepted it.
-		wait = max(wait, time.Unix(youngest, 0).Add(confirmFirstAfter).Sub(workflow.Now(ctx)))
+		wait = max(wait, time.Unix(youngest, 0).Add(confirmFirstAfter).Sub(p.activeNow(ctx)))
 		if err := workflow.Sleep(ctx, wait); err != nil {
 			return
 		}
@@ -112,6 +112,9 @@ func (p *poolRun) pendingRows() []int {
 // readPending asks R1, in one query, which of rows it now shows as the export
 // has them, and settles those.
 func (p *poolRun) readPending(ctx, r1 workflow.Context, rows []int) {
+	if r1 == p.r1 {
+		p.awaitRunning(ctx) // the last read of a cancelled pool is never held back
+	}
 	var held activities.RowsResult
 	if err := workflow.ExecuteActivity(r1, a.ReadRows, p.rowsInput(rows)).Get(ctx, &held); err != nil {
 		p.bumpReads(rows) // unknown: read again later, within the bound
@@ -172,7 +175,7 @@ func (p *poolRun) pending(row int) PendingRow {
 // as a duplicate: then a retried create met our own earlier one, and what R1
 // holds decides (reads go on).
 func (p *poolRun) explainLate(ctx workflow.Context, force bool) {
-	now := workflow.Now(ctx).Unix()
+	now := p.activeNow(ctx).Unix()
 	var ids []string
 	byID := map[string]int{}
 	for _, r := range p.st.Pending {
@@ -234,8 +237,12 @@ func (p *poolRun) activitiesInput(ids []string, byID map[string]int) activities.
 
 // giveUpOnLate fails the rows R1 has not shown within confirmMaxWait.
 func (p *poolRun) giveUpOnLate(ctx workflow.Context) {
-	now := workflow.Now(ctx).Unix()
-	limit := int64(confirmMaxWait / time.Second)
+	now := p.activeNow(ctx).Unix()
+	maxWait := p.in.ConfirmMaxWait
+	if maxWait <= 0 {
+		maxWait = confirmMaxWait
+	}
+	limit := int64(maxWait / time.Second)
 	p.st.Pending = slices.DeleteFunc(p.st.Pending, func(r PendingRow) bool {
 		if now-r.Since < limit {
 			return false
@@ -245,7 +252,7 @@ func (p *poolRun) giveUpOnLate(ctx workflow.Context) {
 			p.fail(r.RowRef, "R1 refused it as a duplicate and does not show it: "+r.Duplicate)
 		default:
 			p.st.Record.Rows.Unconfirmed.Add(r.Row)
-			p.listRow(r.RowRef, fmt.Sprintf("R1 accepted it (request %s) but did not show it within %s; a re-run adopts it if R1 holds it", r.RequestID, confirmMaxWait))
+			p.listRow(r.RowRef, fmt.Sprintf("R1 accepted it (request %s) but did not show it within %s; a re-run adopts it if R1 holds it", r.RequestID, maxWait))
 		}
 		return true
 	})

@@ -172,13 +172,13 @@ func (p *poolRun) createNetwork(ctx workflow.Context, rec *runrecord.Network) er
 
 // networkOnceVisible looks a network up again until R1 shows it.
 func (p *poolRun) networkOnceVisible(ctx workflow.Context, ssid, name string) ([]activities.NetworkInfo, error) {
-	deadline := workflow.Now(ctx).Add(visibleMaxWait)
+	deadline := p.activeNow(ctx).Add(visibleMaxWait)
 	for delay := visibleFirstDelay; ; delay = min(delay*2, visibleMaxDelay) {
 		found, err := p.findNetworks(ctx, ssid, name)
 		if err != nil || len(found) > 0 {
 			return found, err
 		}
-		if !workflow.Now(ctx).Before(deadline) {
+		if !p.activeNow(ctx).Before(deadline) {
 			return nil, fmt.Errorf("R1 says a network of this SSID or name exists but shows none after %s", visibleMaxWait)
 		}
 		if err := workflow.Sleep(ctx, delay); err != nil {
@@ -279,10 +279,10 @@ func (p *poolRun) activeOn(ctx workflow.Context, networkID, venueID string) (boo
 // activation (expectActive), it reads again with timers until R1 shows it or
 // the bound passes, since R1 shows writes late.
 func (p *poolRun) activeOnceSettled(ctx workflow.Context, networkID, venueID string, expectActive bool) (bool, error) {
-	deadline := workflow.Now(ctx).Add(visibleMaxWait)
+	deadline := p.activeNow(ctx).Add(visibleMaxWait)
 	for delay := visibleFirstDelay; ; delay = min(delay*2, visibleMaxDelay) {
 		active, err := p.activeOn(ctx, networkID, venueID)
-		if err != nil || active || !expectActive || !workflow.Now(ctx).Before(deadline) {
+		if err != nil || active || !expectActive || !p.activeNow(ctx).Before(deadline) {
 			return active, err
 		}
 		if err := workflow.Sleep(ctx, delay); err != nil {

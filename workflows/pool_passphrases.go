@@ -69,6 +69,8 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 	}
 
 	window := newWindow(ctx, p.in.PassphraseConcurrency)
+	p.window = window
+	defer func() { p.window = nil }()
 	for _, fix := range held.VLANFix {
 		if ctx.Err() != nil {
 			break
@@ -111,7 +113,7 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 
 // accept records a write R1 accepted: it waits in Pending until reads show it.
 func (p *poolRun) accept(ctx workflow.Context, row PendingRow) {
-	row.Since = workflow.Now(ctx).Unix()
+	row.Since = p.activeNow(ctx).Unix()
 	p.st.Pending = append(p.st.Pending, row)
 }
 

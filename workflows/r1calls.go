@@ -21,6 +21,7 @@ const (
 // call runs one R1 activity (one R1 request) on the rate-limited queue. Every
 // R1 call of a pool goes through here.
 func (p *poolRun) call(ctx workflow.Context, activity, in any) workflow.Future {
+	p.awaitRunning(ctx) // paused: no new R1 call starts
 	return workflow.ExecuteActivity(p.r1, activity, in)
 }
 
@@ -43,13 +44,13 @@ func (p *poolRun) find(ctx workflow.Context, fn any, name string, firstPage int)
 // duplicate). R1 shows a new object only once its asynchronous work is done,
 // so the lookup is repeated with timers, within a bound.
 func (p *poolRun) findOnceVisible(ctx workflow.Context, fn any, name string, firstPage int) (activities.FindResult, error) {
-	deadline := workflow.Now(ctx).Add(visibleMaxWait)
+	deadline := p.activeNow(ctx).Add(visibleMaxWait)
 	for delay := visibleFirstDelay; ; delay = min(delay*2, visibleMaxDelay) {
 		found, err := p.find(ctx, fn, name, firstPage)
 		if err != nil || found.Found {
 			return found, err
 		}
-		if !workflow.Now(ctx).Before(deadline) {
+		if !p.activeNow(ctx).Before(deadline) {
 			return found, fmt.Errorf("R1 says the name is taken but shows no object of that name after %s", visibleMaxWait)
 		}
 		if err := workflow.Sleep(ctx, delay); err != nil {
@@ -77,7 +78,7 @@ func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 	if requestID == "" {
 		return nil // R1 answered synchronously
 	}
-	deadline := workflow.Now(ctx).Add(r1ActivityMaxWait)
+	deadline := p.activeNow(ctx).Add(r1ActivityMaxWait)
 	// R1 rarely shows an activity within the first second; reading it sooner
 	// only spends budget. Then 1, 2, 4, 8 and 10 s between reads.
 	for i := 0; ; i++ {
@@ -94,7 +95,7 @@ func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 		case st.Succeeded:
 			return nil
 		}
-		if !workflow.Now(ctx).Before(deadline) {
+		if !p.activeNow(ctx).Before(deadline) {
 			return fmt.Errorf("R1 activity %s has not finished after %s (last status %q)", requestID, r1ActivityMaxWait, st.Status)
 		}
 	}

@@ -72,6 +72,9 @@ type MigrationInput struct {
 	// ActivityTimeout bounds one R1 call attempt (default 40s): a worker that
 	// dies mid-call is noticed after it.
 	ActivityTimeout time.Duration `json:"activityTimeout,omitempty"`
+	// ConfirmMaxWait bounds how long a pool waits for R1 to show a write it
+	// accepted (default 5m; paused time does not count); advanced.
+	ConfirmMaxWait time.Duration `json:"confirmMaxWait,omitempty"`
 	// MaxSSIDsPerAPGroup guards venue activations (per-pool network mode): an
 	// activation that would put more SSIDs on an AP group is refused. R1's own
 	// limit is not documented; 15 is what tools in the field assume.
@@ -120,6 +123,9 @@ func (in MigrationInput) Normalize() (MigrationInput, error) {
 	}
 	if len(in.PolicySetName) > 255 {
 		return in, fmt.Errorf("policySetName is %d characters long; R1 accepts at most 255", len(in.PolicySetName))
+	}
+	if in.ConfirmMaxWait != 0 && (in.ConfirmMaxWait < 10*time.Second || in.ConfirmMaxWait > 24*time.Hour) {
+		return in, fmt.Errorf("confirmMaxWait %s is out of range: use 10s to 24h (default %s)", in.ConfirmMaxWait, confirmMaxWait)
 	}
 	if in.MaxSSIDsPerAPGroup == 0 {
 		in.MaxSSIDsPerAPGroup = DefaultMaxSSIDsPerAPGroup
@@ -237,6 +243,10 @@ type MigrationProgress struct {
 	Running      []RunningPool `json:"running"`
 	Status       Status        `json:"status,omitempty"` // set once finished
 	Window       int           `json:"window"`
+	Paused       bool          `json:"paused,omitempty"`
+	PausedSince  time.Time     `json:"pausedSince,omitzero"`
+	// PassphraseConcurrency is the per-pool concurrency in force.
+	PassphraseConcurrency int `json:"passphraseConcurrency,omitempty"`
 }
 
 // RunningPool names a pool whose child workflow is running.
@@ -262,6 +272,8 @@ type PoolProgress struct {
 	Counts      Counts `json:"counts"`
 	PoolID      string `json:"poolId,omitempty"`
 	GroupID     string `json:"identityGroupId,omitempty"`
+	Paused      bool   `json:"paused,omitempty"`
+	PausedSince int64  `json:"pausedSince,omitempty"` // Unix seconds
 }
 
 // MigrationState is what the parent carries into its next run: aggregates and
@@ -274,8 +286,9 @@ type MigrationState struct {
 	Omitted     int          `json:"omitted,omitempty"`
 	PoolCounts  PoolCounts   `json:"poolCounts"`
 	Totals      Counts       `json:"totals"`
-	RowsListed  int          `json:"rowsListed,omitempty"`  // failed rows named across Done
+	RowsListed  int          `json:"rowsListed,omitempty"`  // failed and skipped rows named across Done
 	RowsStarted int          `json:"rowsStarted,omitempty"` // rows of the pools started so far
+	Control     ControlState `json:"control"`               // live settings: paused, window, per-pool concurrency
 }
 
 // PoolsView answers the parent's pools query: each pool's state so far.

@@ -54,6 +54,12 @@ func run(logger *slog.Logger) error {
 		return err
 	}
 	defer c.Close()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err = worker.CheckSearchAttributes(sctx, c, os.Getenv("TEMPORAL_NAMESPACE"))
+	cancel()
+	if err != nil {
+		return err
+	}
 	w, err := worker.New(c, cfg)
 	if err != nil {
 		return err

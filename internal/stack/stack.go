@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/r1client"
 	"github.com/dpskmigrate/dpskmigrate/r1client/r1sim"
 	"github.com/dpskmigrate/dpskmigrate/worker"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
 // TemporalCLI returns the pinned Temporal CLI: $DPSKMIGRATE_TEMPORAL_CLI, or
@@ -72,12 +75,23 @@ func StartTemporal(ctx context.Context, logs io.Writer) (*testsuite.DevServer, e
 	return testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath: cli,
 		LogLevel:     "error",
+		ExtraArgs:    SearchAttributeArgs(),
 		Stdout:       logs,
 		Stderr:       logs,
 		ClientOptions: &client.Options{
 			Logger: quietLogger{},
 		},
 	})
+}
+
+// SearchAttributeArgs registers the workflows' search attributes on a dev
+// server (temporal server start-dev --search-attribute NAME=TYPE ...).
+func SearchAttributeArgs() []string {
+	var args []string
+	for _, name := range slices.Sorted(maps.Keys(workflows.SearchAttributes)) {
+		args = append(args, "--search-attribute", name+"="+workflows.SearchAttributes[name])
+	}
+	return args
 }
 
 // Sim is an R1 simulator served over real HTTP on loopback.
