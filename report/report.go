@@ -181,8 +181,8 @@ const (
 
 // Pool is what Temporal holds of one pool's workflow.
 type Pool struct {
-	Key    string          // the plan unit's key
-	State  PoolState       //
+	Key    string // the plan unit's key
+	State  PoolState
 	Record *runrecord.Pool // PoolEnded and PoolCanceled
 	// Detail explains the rows of a pool that did not record them: why it
 	// did not start, that it is running, why it was refused or lost. Empty:
@@ -267,16 +267,14 @@ func Build(exp *cloudpath.Export, plan *cloudpath.Plan, pools []Pool) (*Report, 
 
 // unitRows are the rows of one unit, in export order.
 func unitRows(exp *cloudpath.Export, u *cloudpath.PoolUnit, p *Pool) ([]Row, error) {
-	sourcePos := make(map[int]int, len(u.Sources))
+	sourcePos := make(map[int]int, len(u.Sources)) // export index → position in the unit
 	for i, s := range u.Sources {
 		sourcePos[s.Index] = i
 	}
 	base := func(sourcePool, index int, username string) Row {
 		r := Row{R1Pool: u.PoolName, Index: index, Username: username, PoolKey: u.Key, PlanRow: -1, SourcePool: sourcePool}
-		for _, s := range u.Sources {
-			if s.Index == sourcePool {
-				r.CloudpathPool = s.DisplayName
-			}
+		if i, ok := sourcePos[sourcePool]; ok {
+			r.CloudpathPool = u.Sources[i].DisplayName
 		}
 		if sourcePool >= 0 && sourcePool < len(exp.Pools) && index >= 0 && index < len(exp.Pools[sourcePool].DPSKs) {
 			r.GUID = exp.Pools[sourcePool].DPSKs[index].GUID
