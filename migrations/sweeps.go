@@ -10,7 +10,6 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/dpskmigrate/dpskmigrate/activities"
 	"github.com/dpskmigrate/dpskmigrate/runrecord"
@@ -37,13 +36,6 @@ func (s *Service) ExportOf(ctx context.Context, id string) (activities.ExportInp
 		return in, fmt.Errorf("reading migration %s's export: %w", id, err)
 	}
 	return in, nil
-}
-
-func (s *Service) dataConverter() converter.DataConverter {
-	if s.DataConverter != nil {
-		return s.DataConverter
-	}
-	return converter.GetDefaultDataConverter()
 }
 
 // SweepOptions are a verification's or rollback's choices.

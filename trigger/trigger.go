@@ -60,6 +60,7 @@ type handler struct {
 //	GET  /v1/migrations/{id}         status and progress
 //	GET  /v1/migrations/{id}/pools   each pool's state
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop
+//	GET  /v1/migrations/{id}/report  every row of the export with its outcome (CSV, or JSON by Accept)
 //	GET  /healthz                    the service and its Temporal connection
 //	POST /codec/encode, /codec/decode Temporal's codec protocol for the CLI and UI (see CodecConfig)
 //	GET  /, /migrations/{id}         the web page for people (see web.go); its data comes from /v1
@@ -84,6 +85,7 @@ func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	mux.Handle("GET /v1/migrations/{id}", h.authorized(h.status))
 	mux.Handle("GET /v1/migrations/{id}/pools", h.authorized(h.pools))
 	mux.Handle("POST /v1/migrations/{id}/cancel", h.authorized(h.cancel))
+	mux.Handle("GET /v1/migrations/{id}/report", h.authorized(h.report))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	h.routeCodec(mux)
 	h.routeWeb(mux)

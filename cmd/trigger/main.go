@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logger 
 	namespace := getenv("TEMPORAL_NAMESPACE")
 	svc := &migrations.Service{Temporal: c, Store: store, TaskQueue: queue,
 		Namespace: namespace, UIBaseURL: getenv("TEMPORAL_UI_URL"),
-		DataConverter: payloadcrypt.DataConverter(converter.GetDefaultDataConverter(), ring)}
+		DataConverter: payloadcrypt.DataConverter(converter.GetDefaultDataConverter(), ring)} // the client's: reports read migration inputs from histories
 	codec := trigger.CodecConfig{Namespace: namespace, CORSOrigins: origins}
 	if !ring.Empty() {
 		codec.Codec = payloadcrypt.NewCodec(ring)

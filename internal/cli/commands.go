@@ -34,7 +34,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{planCommand, storeCommand, startCommand, watchCommand, statusCommand, cancelCommand}
+	commands = []*command{planCommand, storeCommand, startCommand, watchCommand, statusCommand, cancelCommand, reportCommand}
 }
 
 func lookup(name string) *command {
