@@ -165,7 +165,10 @@ func (b *bench) printShapes() {
 		for _, r := range runs {
 			sh = r.shape
 		}
-		label := fmt.Sprintf("%d pools × %d", sh.pools, sh.rowsPerPool)
+		label := sh.name
+		if b.scale > 1 {
+			label = fmt.Sprintf("%s at a tenth: %d × %d", sh.name, sh.pools, sh.rowsPerPool)
+		}
 		rows := []struct {
 			figure, goal string
 			cell         func(shapeRun) string
