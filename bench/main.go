@@ -69,6 +69,16 @@ type bench struct {
 func main() {
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	selected := map[string]bool{}
+	for _, name := range strings.Split(*only, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			if !slices.Contains(scenarioNames, name) {
+				log.Fatalf("-only %s: no scenario %q (scenarios: %s)", *only, name, strings.Join(scenarioNames, ", "))
+			}
+			selected[name] = true
+		}
+	}
+	checkShapeFlags() // a misspelt name is refused before the dev server starts
 	ctx := context.Background()
 	logs, err := os.CreateTemp("", "bench-temporal-*.log")
 	must(err)
@@ -81,15 +91,6 @@ func main() {
 	}
 	defer os.RemoveAll(b.tmp)
 
-	selected := map[string]bool{}
-	for _, name := range strings.Split(*only, ",") {
-		if name = strings.TrimSpace(name); name != "" {
-			if !slices.Contains(scenarioNames, name) {
-				log.Fatalf("-only %s: no scenario %q (scenarios: %s)", *only, name, strings.Join(scenarioNames, ", "))
-			}
-			selected[name] = true
-		}
-	}
 	scenarios := map[string]func(){
 		"r1": b.r1Bound, "latency": b.latencyBound, "engine": b.engineBound, "rss": b.peakRSS,
 		"histories": b.histories, "shapes": b.shapes, "stricter": b.stricterR1, "bigexport": b.bigExport,

@@ -67,6 +67,12 @@ var leverSets = []leverSet{
 	{name: "current", apply: func(*migrations.Options) {}},
 }
 
+// checkShapeFlags refuses an unknown -shapes or -levers name before anything runs.
+func checkShapeFlags() {
+	pick("-shapes", *shapesFlag, exportShapes, func(s shape) string { return s.name })
+	pick("-levers", *leversFlag, leverSets, func(l leverSet) string { return l.name })
+}
+
 // shapeRun is what one shape measured under one lever set.
 type shapeRun struct {
 	shape        shape
