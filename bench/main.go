@@ -192,8 +192,8 @@ func (s *callSamples) steadyRate() float64 {
 }
 
 // peakRate is the most calls made in any window of the run's samples, per
-// minute, and the window used: a minute, or a third of a shorter run (at
-// least 10 s), so a short run still shows its bursts.
+// minute, and the window used: a minute, or a third of a run shorter than
+// 3 minutes (at least 10 s), so a short run still shows its bursts.
 func (s *callSamples) peakRate(wall time.Duration) (float64, time.Duration) {
 	window := min(time.Minute, max(10*time.Second, wall/3))
 	s.mu.Lock()

@@ -42,6 +42,13 @@ var exportShapes = []shape{
 	{name: "1000x10", pools: 1000, rowsPerPool: 10, minEfficiency: 0.85, maxCallsPerPassphrase: 1.3},
 }
 
+// floorTime is the fastest a migration of passphrases into pools new pools
+// can be at budget R1 calls per minute: one create per passphrase, per
+// identity group and per pool.
+func floorTime(passphrases, pools, budget int) time.Duration {
+	return time.Duration(float64(passphrases+2*pools) / float64(budget) * float64(time.Minute))
+}
+
 // scaled is the shape at a tenth of its passphrases for -quick: a tenth of
 // the pools where there are several (each pool keeps its size, so the
 // per-pool overhead weighs the same), else a tenth of the rows.
@@ -113,7 +120,7 @@ func (b *bench) shapes() {
 			hs, err := stack.MeasureHistories(b.ctx, b.c, r.workflowID)
 			must(err)
 			passphrases := sh.pools * sh.rowsPerPool
-			floor := time.Duration(float64(passphrases+2*sh.pools) / float64(budget) * float64(time.Minute))
+			floor := floorTime(passphrases, sh.pools, budget)
 			sr := shapeRun{shape: sh, levers: ls.name, floor: floor, wall: r.wall, efficiency: floor.Seconds() / r.wall.Seconds(),
 				callsPerPass: float64(r1Calls(r.stats)) / float64(passphrases), rateLimited: r.stats.RateLimited,
 				peakPerMin: r.peakPerMinute, peakWindow: r.peakWindow, hs: hs}
