@@ -43,9 +43,11 @@ lint:
 	$(GO) vet ./...
 
 ## bench: Go benchmarks, then the migration benchmark on the full stack (prints ratios, writes bench/results.json)
+## (BENCH_FLAGS="-quick -only shapes" picks scenarios and sizes; see README "Performance")
+BENCH_FLAGS ?=
 bench: $(TEMPORAL)
 	$(GO) test ./cloudpath ./r1client/... -run '^$$' -bench . -benchmem
-	$(GO) run ./bench
+	$(GO) run ./bench $(BENCH_FLAGS)
 
 ## demo: dev server + simulator + worker, migrate the sample export with live progress, then stop everything
 demo: $(TEMPORAL) build

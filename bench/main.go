@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,8 +39,11 @@ import (
 var (
 	out   = flag.String("out", "bench/results.json", "where to write the figures")
 	quick = flag.Bool("quick", false, "a tenth of the sizes, to try the benchmark itself")
-	only  = flag.String("only", "", "comma-separated scenarios to run (r1,latency,engine,rss,histories)")
+	only  = flag.String("only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames, ",")+"); all when empty")
 )
+
+// scenarioNames are the scenarios of a default run, in order; -only picks some.
+var scenarioNames = []string{"r1", "latency", "engine", "rss", "histories", "shapes", "stricter", "bigexport"}
 
 // Result is one figure.
 type Result struct {
@@ -46,22 +51,34 @@ type Result struct {
 	Value  float64 `json:"value"`
 	Unit   string  `json:"unit"`
 	Target string  `json:"target,omitempty"`
+	Met    *bool   `json:"met,omitempty"` // whether Value meets Target, where the benchmark judges it
 	Note   string  `json:"note,omitempty"`
 }
 
 type bench struct {
-	ctx      context.Context
-	c        client.Client
-	tmp      string
-	results  []Result
-	seq      int
-	scale    int
-	hostPort string
+	ctx       context.Context
+	c         client.Client
+	tmp       string
+	results   []Result
+	seq       int
+	scale     int
+	hostPort  string
+	shapeRuns []shapeRun // for the shapes table
 }
 
 func main() {
 	flag.Parse()
 	log.SetFlags(log.Ltime)
+	selected := map[string]bool{}
+	for _, name := range strings.Split(*only, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			if !slices.Contains(scenarioNames, name) {
+				log.Fatalf("-only %s: no scenario %q (scenarios: %s)", *only, name, strings.Join(scenarioNames, ", "))
+			}
+			selected[name] = true
+		}
+	}
+	checkShapeFlags() // a misspelt name is refused before the dev server starts
 	ctx := context.Background()
 	logs, err := os.CreateTemp("", "bench-temporal-*.log")
 	must(err)
@@ -74,27 +91,26 @@ func main() {
 	}
 	defer os.RemoveAll(b.tmp)
 
-	want := func(s string) bool { return *only == "" || strings.Contains(*only, s) }
-	if want("r1") {
-		b.r1Bound()
+	scenarios := map[string]func(){
+		"r1": b.r1Bound, "latency": b.latencyBound, "engine": b.engineBound, "rss": b.peakRSS,
+		"histories": b.histories, "shapes": b.shapes, "stricter": b.stricterR1, "bigexport": b.bigExport,
 	}
-	if want("latency") {
-		b.latencyBound()
-	}
-	if want("engine") {
-		b.engineBound()
-	}
-	if want("rss") {
-		b.peakRSS()
-	}
-	if want("histories") {
-		b.histories()
+	for _, name := range scenarioNames {
+		if len(selected) == 0 || selected[name] {
+			scenarios[name]()
+			b.write() // after each scenario: a long run that stops keeps what it measured
+		}
 	}
 	b.print()
-	data, _ := json.MarshalIndent(map[string]any{"when": time.Now().UTC().Format(time.RFC3339), "quick": *quick, "results": b.results}, "", "  ")
+	b.printShapes()
+	fmt.Println("figures written to", *out)
+}
+
+func (b *bench) write() {
+	data, err := json.MarshalIndent(map[string]any{"when": time.Now().UTC().Format(time.RFC3339), "quick": *quick, "results": b.results}, "", "  ")
+	must(err)
 	must(os.MkdirAll(filepath.Dir(*out), 0o755))
 	must(os.WriteFile(*out, data, 0o644))
-	fmt.Println("figures written to", *out)
 }
 
 func (b *bench) add(r Result) {
@@ -104,11 +120,13 @@ func (b *bench) add(r Result) {
 
 // run is one migration on a fresh simulator, task queue and in-process worker.
 type run struct {
-	spec    sampledata.Spec
-	sim     r1sim.Options
-	budget  int // worker calls per minute
-	opts    migrations.Options
-	process bool // worker as a separate process (for its RSS)
+	spec   sampledata.Spec
+	sim    r1sim.Options
+	budget int // worker calls per minute
+	// activitySlots is the worker's MaxConcurrentActivities; 0 = 200.
+	activitySlots int
+	opts          migrations.Options
+	process       bool // worker as a separate process (for its RSS)
 }
 
 type runResult struct {
@@ -119,6 +137,8 @@ type runResult struct {
 	rows            int
 	workflowID      string
 	steadyPerMinute float64 // R1 calls per minute between 10% and 90% of the run's calls
+	peakPerMinute   float64 // R1 calls per minute in the busiest window of peakWindow
+	peakWindow      time.Duration
 }
 
 // callSamples records the simulator's served-call count over time.
@@ -149,10 +169,14 @@ func sampleCalls(sim *stack.Sim) *callSamples {
 	return s
 }
 
+// finish stops the sampling.
+func (s *callSamples) finish() {
+	close(s.stop)
+}
+
 // steadyRate is the call rate while the migration is under way: between the
 // moments it had made 10% and 90% of its calls (ramp-up and tail excluded).
 func (s *callSamples) steadyRate() float64 {
-	close(s.stop)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.calls) < 3 {
@@ -167,7 +191,32 @@ func (s *callSamples) steadyRate() float64 {
 	return float64(s.calls[i90]-s.calls[i10]) / s.times[i90].Sub(s.times[i10]).Minutes()
 }
 
+// peakRate is the most calls made in any window of the run's samples, per
+// minute, and the window used: a minute, or a third of a run shorter than
+// 3 minutes (at least 10 s), so a short run still shows its bursts.
+func (s *callSamples) peakRate(wall time.Duration) (float64, time.Duration) {
+	window := min(time.Minute, max(10*time.Second, wall/3))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	peak, j := 0, 0
+	for i := range s.calls {
+		for s.times[i].Sub(s.times[j]) > window {
+			j++
+		}
+		peak = max(peak, s.calls[i]-s.calls[j])
+	}
+	return float64(peak) / window.Minutes(), window
+}
+
 func (b *bench) migrate(r run) runResult {
+	out, err := b.tryMigrate(r)
+	must(err)
+	return out
+}
+
+// tryMigrate runs r and reports a migration that did not complete every row
+// as an error, with what it measured.
+func (b *bench) tryMigrate(r run) (runResult, error) {
 	b.seq++
 	queue := fmt.Sprintf("bench-%d-%d", time.Now().Unix(), b.seq)
 	sim := stack.StartSim(r.sim)
@@ -176,7 +225,7 @@ func (b *bench) migrate(r run) runResult {
 	must(err)
 	cfg := sim.WorkerConfig("bench", queue, store.Dir)
 	cfg.CallsPerMinute = r.budget
-	cfg.MaxConcurrentActivities = 200
+	cfg.MaxConcurrentActivities = cmp.Or(r.activitySlots, 200)
 
 	var rss *rssSampler
 	if r.process {
@@ -197,16 +246,20 @@ func (b *bench) migrate(r run) runResult {
 	must(err)
 	samples := sampleCalls(sim)
 	res, err := svc.Wait(b.ctx, st.WorkflowID)
-	must(err)
 	out := runResult{wall: time.Since(start), res: res, stats: sim.Stats(), rows: r.spec.Pools * r.spec.RowsPerPool, workflowID: st.WorkflowID}
+	samples.finish()
 	out.steadyPerMinute = samples.steadyRate()
+	out.peakPerMinute, out.peakWindow = samples.peakRate(out.wall)
 	if rss != nil {
 		out.peakRSS = rss.stop()
 	}
-	if res.Status != workflows.StatusCompleted || res.Totals.Created != out.rows {
-		log.Fatalf("migration did not complete: %s, %+v", res.Status, res.Totals)
+	if err != nil {
+		return out, fmt.Errorf("migration %s after %s: %w", st.WorkflowID, out.wall.Round(time.Second), err)
 	}
-	return out
+	if res.Status != workflows.StatusCompleted || res.Totals.Created != out.rows {
+		return out, fmt.Errorf("migration %s did not complete: %s, %+v", st.WorkflowID, res.Status, res.Totals)
+	}
+	return out, nil
 }
 
 // r1Bound: the simulator at R1's 2000 calls/min with 150 ms latency, the
@@ -323,9 +376,13 @@ func (b *bench) histories() {
 
 func (b *bench) print() {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nFIGURE\tVALUE\tUNIT\tTARGET\tNOTE")
+	fmt.Fprintln(tw, "\nFIGURE\tVALUE\tUNIT\tTARGET\tMET\tNOTE")
 	for _, r := range b.results {
-		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%s\n", r.Name, r.Value, r.Unit, r.Target, r.Note)
+		judged := ""
+		if r.Met != nil {
+			judged = verdict(*r.Met)
+		}
+		fmt.Fprintf(tw, "%s\t%.3f\t%s\t%s\t%s\t%s\n", r.Name, r.Value, r.Unit, r.Target, judged, r.Note)
 	}
 	tw.Flush()
 }
