@@ -193,13 +193,18 @@ func (a *Activities) ReadR1Activities(ctx context.Context, in R1ActivitiesInput)
 		return R1ActivitiesResult{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("ReadR1Activities takes at most %d ids, got %d", MaxActivitiesPerRead, len(in.RequestIDs)), ErrExportInvalid, nil)
 	}
 	canMask := true
-	if in.Rows != nil {
-		secrets, err := a.passphrases(in.Rows.ExportInput, in.Rows.PoolKey, in.Rows.Rows)
-		if err == nil {
-			ctx = r1client.WithSecrets(ctx, secrets...)
-		} else {
-			canMask = false
-		}
+	var secrets []string
+	var err error
+	switch {
+	case in.Rows != nil:
+		secrets, err = a.passphrases(in.Rows.ExportInput, in.Rows.PoolKey, in.Rows.Rows)
+	case in.Export != nil:
+		secrets, err = a.exportSecrets(*in.Export)
+	}
+	if err == nil {
+		ctx = r1client.WithSecrets(ctx, secrets...)
+	} else {
+		canMask = false
 	}
 	page, err := a.R1.Activities.QueryByIDs(ctx, in.RequestIDs)
 	if err != nil {

@@ -139,6 +139,9 @@ type R1ActivitiesInput struct {
 	// concern (in the order of RequestIDs), so their passphrases are masked
 	// in R1's failure texts.
 	Rows *RowsInput `json:"rows,omitempty"`
+	// Export, when the activities are writes of any of the export's pools
+	// (the migration's shared waits), masks every passphrase of the export.
+	Export *ExportInput `json:"export,omitempty"`
 }
 
 // MaxActivitiesPerRead is how many R1 activities one read asks about.

@@ -73,6 +73,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 	RegisterWorkflows(wf)
 	wf.RegisterActivity(acts.Plan)
 	wf.RegisterActivity(acts.PoolRecords) // reads Temporal, not R1: off the rate-limited queue
+	wf.RegisterActivity(acts.PlanRows)    // no R1 call: it must not spend the budget
 
 	perSecond := float64(cfg.CallsPerMinute) / 60
 	r1w := sdkworker.New(c, workflows.R1TaskQueue(cfg.TaskQueue), sdkworker.Options{

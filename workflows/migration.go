@@ -65,6 +65,17 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 		}
 	})
 	workflow.Go(ctx, m.turns.serve)
+	workflow.Go(ctx, m.waits.serve)
+	sent := workflow.GetSignalChannel(ctx, PoolSentSignal)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		for {
+			var key string
+			if !sent.Receive(gctx, &key) {
+				return
+			}
+			m.poolSent(key)
+		}
+	})
 	m.showDetails(ctx)
 
 	var page activities.PlanResult
@@ -83,13 +94,16 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			return MigrationResult{}, err
 		}
 		m.showDetails(ctx)
+		m.surveyed = m.survey(ctx)
 		m.runPools(ctx)
 		m.st.NextPool += len(page.Pools)
 	}
 	// Reports of finished pools, and turns they gave back: none is lost that matters.
 	for progress.ReceiveAsync(nil) {
 	}
-	for workflow.GetSignalChannel(ctx, VenueTurnSignal).ReceiveAsync(nil) {
+	for _, name := range []string{VenueTurnSignal, PoolSentSignal, R1WaitSignal} {
+		for workflow.GetSignalChannel(ctx, name).ReceiveAsync(nil) {
+		}
 	}
 	if m.st.NextPool < m.st.TotalPools && ctx.Err() == nil {
 		next := in
@@ -113,10 +127,17 @@ type migration struct {
 	final   Status                          // set once the migration has ended
 	venues  map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
 	turns   *venueTurns
+	waits   *sharedWaits
+	// surveyed is what R1 held of this run's pools' names before they started.
+	surveyed map[string]*PoolSurvey
+	// frees gives a running pool's window slot to the next pool once it has
+	// sent every write (parallel mode).
+	frees map[string]func()
 }
 
 func newMigration(ctx workflow.Context, in MigrationInput) *migration {
-	m := &migration{in: in, turns: newVenueTurns(workflow.GetInfo(ctx).WorkflowExecution.ID)}
+	m := &migration{in: in, turns: newVenueTurns(workflow.GetInfo(ctx).WorkflowExecution.ID), frees: map[string]func(){}}
+	m.waits = newSharedWaits(m)
 	if in.Continued != nil {
 		m.st = *in.Continued
 		if m.st.PoolCounts.Finished() == 0 && len(m.st.Done) > 0 {
@@ -179,6 +200,8 @@ func (m *migration) runPools(ctx workflow.Context) {
 			MaxSSIDsPerAPGroup:    m.in.MaxSSIDsPerAPGroup,
 			ConfirmMaxWait:        m.in.ConfirmMaxWait,
 			Venues:                m.venuesOf(pool),
+			Survey:                m.surveyed[pool.Key],
+			SharedWaits:           true,
 		})
 		// A pause or configure sent before the pool's start was known reaches it now.
 		workflow.Go(ctx, func(gctx workflow.Context) {
@@ -186,7 +209,7 @@ func (m *migration) runPools(ctx workflow.Context) {
 				_ = workflow.SignalExternalWorkflow(gctx, childID, "", PoolControlSignal, m.st.Control).Get(gctx, nil)
 			}
 		})
-		w.run(f, func(f workflow.Future) {
+		m.frees[pool.Key] = w.add(f, func(f workflow.Future) {
 			var res PoolResult
 			if err := f.Get(ctx, &res); err != nil && !ResultFromError(err, &res) {
 				// The pool never ran its steps (refused input, terminated).
@@ -198,11 +221,30 @@ func (m *migration) runPools(ctx workflow.Context) {
 			}
 			res.WorkflowID = childID
 			m.turns.poolEnded(ctx, pool.Key)
+			m.waits.poolEnded(pool.Key)
+			delete(m.frees, pool.Key)
 			m.finish(ctx, res)
 		})
+		if len(m.pending) == 0 {
+			m.waits.allDue = true // the run's last pools: nobody waits for their slots
+		}
+		w.awaitSlot()
 	}
 	w.drain()
 	m.window = nil
+}
+
+// poolSent hears that a pool has sent every write and only waits for R1 to
+// confirm them: in parallel mode its slot goes to the next pool (its
+// confirmations are read with the others'); a pool that keeps its slot has
+// its confirmations read first.
+func (m *migration) poolSent(key string) {
+	m.waits.draining[key] = true
+	if free, ok := m.frees[key]; ok && m.st.Control.MaxConcurrent > 1 {
+		free()
+		delete(m.frees, key)
+		m.waits.released[key] = true
+	}
 }
 
 // ChildWorkflowID is the ID of a pool's workflow: a person finds it in the UI

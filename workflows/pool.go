@@ -30,6 +30,12 @@ type PoolInput struct {
 	// Venues are Pool.Network's venues as the migration resolved them (same
 	// order); a pool started on its own resolves them itself.
 	Venues []activities.VenueInfo `json:"venues,omitempty"`
+	// Survey is what the migration saw of the pool's names in R1 (nil: not
+	// surveyed, look them up).
+	Survey *PoolSurvey `json:"survey,omitempty"`
+	// SharedWaits: the migration reads the pool's R1 activities with its
+	// other pools' (shared_waits.go); a pool on its own reads them itself.
+	SharedWaits bool `json:"sharedWaits,omitempty"`
 
 	// Carried across continue-as-new.
 	Continued *PoolState `json:"continued,omitempty"`
@@ -104,6 +110,10 @@ type PoolState struct {
 	// all) let deadlines stop while the migration is paused.
 	PausedAt  int64 `json:"pausedAt,omitempty"`
 	PausedFor int64 `json:"pausedFor,omitempty"`
+	// FreshPool: this migration created the DPSK pool and R1 confirmed it, so
+	// R1 holds no row of it that the pool has not sent; rows are sent without
+	// reading the pool first.
+	FreshPool bool `json:"freshPool,omitempty"`
 }
 
 // PendingRow is a create or VLAN patch R1 accepted and reads do not show yet.
@@ -142,6 +152,7 @@ func PoolWorkflow(ctx workflow.Context, in PoolInput) (PoolResult, error) {
 		return PoolResult{}, err
 	}
 	p.listenForControl(ctx)
+	p.listenForWaits(ctx)
 	p.startSearchAttributes(ctx)
 	p.showDetails(ctx)
 	err = p.run(ctx)
@@ -156,6 +167,14 @@ type poolRun struct {
 	parentID  string    // "" when started on its own
 	lastShown time.Time // of the last progress sent to the parent
 	window    *window   // the passphrase window in use, resized by configure
+	// groupRequest is the R1 request creating the pool's group, not waited for (ensureGroup).
+	groupRequest string
+	// Shared waits (pool_shared_waits.go): answers to setup waits, and the
+	// accepted writes the migration has not been told about yet.
+	answers      map[string]activities.R1ActivityStatus
+	unregistered []string
+	sentAll      bool // the migration knows every write is sent
+	waitedCh     workflow.ReceiveChannel
 }
 
 func newPoolRun(ctx workflow.Context, in PoolInput) *poolRun {

@@ -40,7 +40,7 @@ func (p *poolRun) confirmDue(ctx workflow.Context, force bool) {
 	now := p.activeNow(ctx).Unix()
 	var due []int
 	for _, r := range p.st.Pending {
-		if r.dueAt() <= now {
+		if r.dueAt() <= now && p.needsRead(r, now) {
 			due = append(due, r.Row)
 		}
 	}
@@ -63,10 +63,14 @@ func (p *poolRun) drainPending(ctx workflow.Context) {
 		}
 		// Never read a row sooner than confirmFirstAfter after R1 accepted it.
 		wait = max(wait, time.Unix(youngest, 0).Add(confirmFirstAfter).Sub(p.activeNow(ctx)))
-		if err := workflow.Sleep(ctx, wait); err != nil {
+		// The migration's answers may settle every row sooner.
+		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return len(p.st.Pending) == 0 }); err != nil {
 			return
 		}
-		p.readRows(ctx, p.pendingRows())
+		if len(p.st.Pending) == 0 {
+			break
+		}
+		p.readRows(ctx, p.rowsToRead(ctx))
 		p.explainLate(ctx, true)
 		p.giveUpOnLate(ctx)
 		p.reportProgress(ctx, false)
@@ -100,6 +104,19 @@ func (p *poolRun) confirmOnCancel(ctx workflow.Context) {
 	p.st.Pending = nil
 }
 
+// rowsToRead are the pending rows the pool reads itself (needsRead).
+func (p *poolRun) rowsToRead(ctx workflow.Context) []int {
+	now := p.activeNow(ctx).Unix()
+	var rows []int
+	for _, r := range p.st.Pending {
+		if p.needsRead(r, now) {
+			rows = append(rows, r.Row)
+		}
+	}
+	slices.Sort(rows)
+	return rows
+}
+
 func (p *poolRun) pendingRows() []int {
 	rows := make([]int, 0, len(p.st.Pending))
 	for _, r := range p.st.Pending {
@@ -121,6 +138,10 @@ func (p *poolRun) readPending(ctx, r1 workflow.Context, rows []int) {
 		return
 	}
 	settled := map[int]bool{}
+	// Rows the migration's answers settled while the read was on its way are done.
+	held.Same = slices.DeleteFunc(held.Same, func(r int) bool { return !p.isPending(r) })
+	held.Conflicts = slices.DeleteFunc(held.Conflicts, func(r activities.RowRef) bool { return !p.isPending(r.Row) })
+	held.VLANFix = slices.DeleteFunc(held.VLANFix, func(r activities.RowRef) bool { return !p.isPending(r.Row) })
 	for _, r := range held.Same {
 		pr := p.pending(r)
 		if pr.Patch {
@@ -175,6 +196,9 @@ func (p *poolRun) pending(row int) PendingRow {
 // as a duplicate: then a retried create met our own earlier one, and what R1
 // holds decides (reads go on).
 func (p *poolRun) explainLate(ctx workflow.Context, force bool) {
+	if p.shared() {
+		return // the migration reads every row's activity
+	}
 	now := p.activeNow(ctx).Unix()
 	var ids []string
 	byID := map[string]int{}
@@ -238,10 +262,7 @@ func (p *poolRun) activitiesInput(ids []string, byID map[string]int) activities.
 // giveUpOnLate fails the rows R1 has not shown within confirmMaxWait.
 func (p *poolRun) giveUpOnLate(ctx workflow.Context) {
 	now := p.activeNow(ctx).Unix()
-	maxWait := p.in.ConfirmMaxWait
-	if maxWait <= 0 {
-		maxWait = confirmMaxWait
-	}
+	maxWait := p.confirmMaxWait()
 	limit := int64(maxWait / time.Second)
 	p.st.Pending = slices.DeleteFunc(p.st.Pending, func(r PendingRow) bool {
 		if now-r.Since < limit {
@@ -256,4 +277,12 @@ func (p *poolRun) giveUpOnLate(ctx workflow.Context) {
 		}
 		return true
 	})
+}
+
+// confirmMaxWait is how long a row R1 accepted may take to show.
+func (p *poolRun) confirmMaxWait() time.Duration {
+	if p.in.ConfirmMaxWait > 0 {
+		return p.in.ConfirmMaxWait
+	}
+	return confirmMaxWait
 }

@@ -16,33 +16,18 @@ import (
 // recorded as created by this run.
 func (p *poolRun) ensurePool(ctx workflow.Context) error {
 	name := p.in.Pool.PoolName
-	found, err := p.find(ctx, a.FindPool, name, 1)
+	found, err := p.lookup(ctx, a.FindPool, name, 1, p.surveyedPool())
 	if err != nil {
 		return err
 	}
 	created := false
 	if !found.Found {
-		var acc activities.Accepted
-		err := p.call(ctx, a.CreatePool, activities.CreatePoolInput{
-			IdentityGroupID: p.st.Record.IdentityGroup.ID, Name: name, Description: p.in.Pool.PoolDescription, Settings: p.in.Pool.Settings,
-		}).Get(ctx, &acc)
-		switch {
-		case errorType(err) == activities.ErrConflict:
-			// R1 refused a duplicate name at once: find it below.
-		case err != nil:
-			return errors.New(reason(err))
-		case !acc.Existing:
-			werr := p.waitR1(ctx, acc.RequestID)
-			if werr == nil {
-				p.setPool(acc.ID, true, 0)
-				return nil
-			}
-			if !refusedAsDuplicate(werr) {
-				return werr
-			}
-			// R1 refused a duplicate name in its activity: our own attempt
-			// whose answer was lost, or someone else's pool; find it below.
+		done, err := p.createPool(ctx, name)
+		if err != nil || done {
+			return err
 		}
+		// R1 refused a duplicate name: our own attempt whose answer was lost,
+		// or someone else's pool; find it.
 		if found, err = p.findOnceVisible(ctx, a.FindPool, name, 1); err != nil {
 			return err
 		}
@@ -69,6 +54,42 @@ func (p *poolRun) ensurePool(ctx workflow.Context) error {
 	}
 	p.setPool(found.ID, created, before)
 	return nil
+}
+
+// createPool creates the pool and waits for R1 to finish it. done: the pool
+// is set; !done with no error: R1 refused the name as a duplicate. A refusal
+// that may come from a group R1 has not finished yet is tried once more
+// after waiting for the group.
+func (p *poolRun) createPool(ctx workflow.Context, name string) (done bool, err error) {
+	for attempt := 0; ; attempt++ {
+		var acc activities.Accepted
+		err := p.call(ctx, a.CreatePool, activities.CreatePoolInput{
+			IdentityGroupID: p.st.Record.IdentityGroup.ID, Name: name, Description: p.in.Pool.PoolDescription, Settings: p.in.Pool.Settings,
+		}).Get(ctx, &acc)
+		switch {
+		case errorType(err) == activities.ErrConflict:
+			return false, nil
+		case err != nil:
+			if again, gerr := p.settleGroup(ctx); gerr != nil || !again || attempt > 0 {
+				return false, errors.Join(errors.New(reason(err)), gerr)
+			}
+			continue
+		case acc.Existing:
+			return false, nil // an earlier attempt of ours landed: find it
+		}
+		werr := p.waitR1(ctx, acc.RequestID)
+		switch {
+		case werr == nil:
+			p.setPool(acc.ID, true, 0)
+			p.st.FreshPool = acc.ID != ""
+			return acc.ID != "", nil
+		case refusedAsDuplicate(werr):
+			return false, nil
+		}
+		if again, gerr := p.settleGroup(ctx); gerr != nil || !again || attempt > 0 {
+			return false, errors.Join(werr, gerr)
+		}
+	}
 }
 
 func (p *poolRun) setPool(id string, created bool, lengthBefore int) {

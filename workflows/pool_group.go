@@ -15,9 +15,13 @@ import (
 // counts as created by this run: it is our own earlier attempt whose answer
 // was lost (R1 shows new objects late), or, rarely, another migration of the
 // same export running at the same moment.
+//
+// A group this run creates is not waited for: creating the pool under it is
+// what shows it exists, and ensurePool waits for the group only when R1 says
+// it is not there yet (groupRequest).
 func (p *poolRun) ensureGroup(ctx workflow.Context) error {
 	name := p.in.Pool.IdentityGroupName
-	found, err := p.find(ctx, a.FindIdentityGroup, name, 0)
+	found, err := p.lookup(ctx, a.FindIdentityGroup, name, 0, p.surveyedGroup())
 	if err != nil {
 		return err
 	}
@@ -32,16 +36,37 @@ func (p *poolRun) ensureGroup(ctx workflow.Context) error {
 		return p.adoptCreatedGroup(ctx, name)
 	case err != nil:
 		return errors.New(reason(err))
-	case !acc.Existing:
-		if err := p.waitR1(ctx, acc.RequestID); err != nil {
-			if refusedAsDuplicate(err) {
-				return p.adoptCreatedGroup(ctx, name)
-			}
+	case acc.ID == "":
+		// R1 gave no id: wait for its work and find the group.
+		if err := p.waitR1(ctx, acc.RequestID); err != nil && !refusedAsDuplicate(err) {
 			return err
 		}
+		return p.adoptCreatedGroup(ctx, name)
+	case !acc.Existing:
+		p.groupRequest = acc.RequestID
 	}
 	p.setGroup(acc.ID, true)
 	return nil
+}
+
+// settleGroup waits for the group this run has just created, when creating
+// the pool under it failed: R1 may not have finished it, or may have refused
+// it as a duplicate (then the group of that name is adopted as created). It
+// reports whether creating the pool is worth another try.
+func (p *poolRun) settleGroup(ctx workflow.Context) (bool, error) {
+	id := p.groupRequest
+	if id == "" {
+		return false, nil
+	}
+	p.groupRequest = ""
+	err := p.waitR1(ctx, id)
+	switch {
+	case err == nil:
+		return true, nil
+	case refusedAsDuplicate(err):
+		return true, p.adoptCreatedGroup(ctx, p.in.Pool.IdentityGroupName)
+	}
+	return false, err
 }
 
 func (p *poolRun) adoptCreatedGroup(ctx workflow.Context, name string) error {
@@ -56,4 +81,35 @@ func (p *poolRun) adoptCreatedGroup(ctx workflow.Context, name string) error {
 func (p *poolRun) setGroup(id string, created bool) {
 	p.st.Record.IdentityGroup = runrecord.Object{ID: id, Created: created}
 	p.st.GroupID = id
+}
+
+// surveyedGroup and surveyedPool are what the migration's survey saw (nil:
+// no survey; look it up).
+func (p *poolRun) surveyedGroup() *activities.FindResult {
+	if s := p.in.Survey; s != nil {
+		return orNotFound(s.Group)
+	}
+	return nil
+}
+
+func (p *poolRun) surveyedPool() *activities.FindResult {
+	if s := p.in.Survey; s != nil {
+		return orNotFound(s.Pool)
+	}
+	return nil
+}
+
+func orNotFound(f *activities.FindResult) *activities.FindResult {
+	if f == nil {
+		return &activities.FindResult{Last: true}
+	}
+	return f
+}
+
+// lookup is the survey's answer when there was one, else a lookup in R1.
+func (p *poolRun) lookup(ctx workflow.Context, fn any, name string, firstPage int, surveyed *activities.FindResult) (activities.FindResult, error) {
+	if surveyed != nil {
+		return *surveyed, nil
+	}
+	return p.find(ctx, fn, name, firstPage)
 }

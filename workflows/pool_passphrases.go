@@ -17,9 +17,16 @@ import (
 // they travel across continue-as-new, and the last run waits for all of them.
 func (p *poolRun) migrateRows(ctx workflow.Context) error {
 	runStart := p.st.Cursor
+	// One window for the run: the next chunk's rows start while the last
+	// ones of this chunk are in flight, so the budget never idles between chunks.
+	p.window = newWindow(ctx, p.in.PassphraseConcurrency)
+	defer func() { p.window = nil }()
 	for p.st.Cursor < p.in.Pool.Rows && ctx.Err() == nil {
 		done := p.st.Cursor - runStart
 		if done >= p.in.PassphrasesPerRun || (done > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+			p.window.drain()
+			p.register(ctx, true)
+			p.takeAnswers()
 			next := p.in
 			st := p.st
 			next.Continued = &st
@@ -33,7 +40,9 @@ func (p *poolRun) migrateRows(ctx workflow.Context) error {
 		p.confirmDue(ctx, false)
 		p.reportProgress(ctx, false)
 	}
+	p.window.drain()
 	if ctx.Err() == nil {
+		p.tellSent(ctx)
 		p.drainPending(ctx)
 	}
 	if ctx.Err() != nil {
@@ -51,7 +60,14 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 		rows = append(rows, i)
 	}
 	var held activities.RowsResult
-	if err := p.call(ctx, a.ReadRows, p.rowsInput(rows)).Get(ctx, &held); err != nil {
+	var read workflow.Future
+	if p.st.FreshPool {
+		// R1 holds none of these rows: this run created the pool and has not sent them.
+		read = workflow.ExecuteActivity(planContext(ctx), a.PlanRows, p.rowsInput(rows))
+	} else {
+		read = p.call(ctx, a.ReadRows, p.rowsInput(rows))
+	}
+	if err := read.Get(ctx, &held); err != nil {
 		if ctx.Err() != nil {
 			return // not attempted
 		}
@@ -68,9 +84,7 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 		p.conflict(c)
 	}
 
-	window := newWindow(ctx, p.in.PassphraseConcurrency)
-	p.window = window
-	defer func() { p.window = nil }()
+	window := p.window
 	for _, fix := range held.VLANFix {
 		if ctx.Err() != nil {
 			break
@@ -87,6 +101,7 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 				p.accept(ctx, PendingRow{RowRef: fix, RequestID: acc.RequestID, Patch: true})
 			}
 		})
+		p.register(ctx, false)
 	}
 	for _, ref := range held.Absent {
 		if ctx.Err() != nil {
@@ -107,14 +122,17 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 				p.accept(ctx, PendingRow{RowRef: ref, RequestID: acc.RequestID})
 			}
 		})
+		p.register(ctx, false)
 	}
-	window.drain()
 }
 
 // accept records a write R1 accepted: it waits in Pending until reads show it.
 func (p *poolRun) accept(ctx workflow.Context, row PendingRow) {
 	row.Since = p.activeNow(ctx).Unix()
 	p.st.Pending = append(p.st.Pending, row)
+	if p.shared() && row.RequestID != "" {
+		p.unregistered = append(p.unregistered, row.RequestID)
+	}
 }
 
 func (p *poolRun) rowsInput(rows []int) activities.RowsInput {

@@ -113,6 +113,13 @@ func (f *fakeR1) install(env *testsuite.TestWorkflowEnvironment) {
 		}
 		return res, nil
 	})
+	env.OnActivity(a.PlanRows, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RowsInput) (activities.RowsResult, error) {
+		var res activities.RowsResult
+		for _, r := range in.Rows {
+			res.Absent = append(res.Absent, activities.RowRef{Row: r, Index: r, Username: fmt.Sprintf("user%d", r)})
+		}
+		return res, nil
+	}).Maybe()
 	env.OnActivity(a.CreatePassphrase, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.RowInput) (activities.Accepted, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()

@@ -59,6 +59,9 @@ func (p *poolRun) findOnceVisible(ctx workflow.Context, fn any, name string, fir
 	}
 }
 
+// errR1Late: R1's activity did not finish within r1ActivityMaxWait.
+var errR1Late = errors.New("R1 activity late")
+
 // errR1Refused is R1's asynchronous refusal of a write.
 type errR1Refused struct{ status activities.R1ActivityStatus }
 
@@ -77,6 +80,18 @@ func refusedAsDuplicate(err error) bool {
 func (p *poolRun) waitR1(ctx workflow.Context, requestID string) error {
 	if requestID == "" {
 		return nil // R1 answered synchronously
+	}
+	if p.shared() {
+		st, err := p.waitShared(ctx, requestID)
+		switch {
+		case errors.Is(err, errR1Late):
+			return fmt.Errorf("R1 activity %s has not finished after %s", requestID, r1ActivityMaxWait)
+		case err != nil:
+			return err
+		case st.Failed:
+			return &errR1Refused{st}
+		}
+		return nil
 	}
 	deadline := p.activeNow(ctx).Add(r1ActivityMaxWait)
 	// R1 rarely shows an activity within the first second; reading it sooner

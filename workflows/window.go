@@ -11,6 +11,7 @@ type window struct {
 	sel      workflow.Selector
 	size     int
 	inFlight int
+	freed    int // futures pending whose slot was freed early
 	wake     workflow.Channel // a resize wakes a run waiting for a slot
 }
 
@@ -23,12 +24,39 @@ func newWindow(ctx workflow.Context, size int) *window {
 // run adds f, then returns once fewer than size futures are pending, so the
 // caller's next start never exceeds the window; done is called when f is ready.
 func (w *window) run(f workflow.Future, done func(workflow.Future)) {
+	w.add(f, done)
+	w.awaitSlot()
+}
+
+// add adds f without waiting for a slot. The function it returns frees f's
+// slot before f is ready (f still runs, and done is still called): at most as
+// many futures again may be pending so, beyond the window's size.
+func (w *window) add(f workflow.Future, done func(workflow.Future)) (free func()) {
+	counted := true
+	free = func() {
+		if counted {
+			counted = false
+			w.inFlight--
+			w.freed++
+			w.wake.SendAsync(true)
+		}
+	}
 	w.sel.AddFuture(f, func(f workflow.Future) {
-		w.inFlight--
+		if counted {
+			counted = false
+			w.inFlight--
+		} else {
+			w.freed--
+		}
 		done(f)
 	})
 	w.inFlight++
-	for w.inFlight >= w.size && w.ctx.Err() == nil {
+	return free
+}
+
+// awaitSlot returns once a future can be added within the window.
+func (w *window) awaitSlot() {
+	for (w.inFlight >= w.size || w.freed >= w.size) && w.ctx.Err() == nil {
 		w.sel.Select(w.ctx)
 	}
 }
@@ -41,7 +69,7 @@ func (w *window) resize(size int) {
 
 // drain waits for every pending future.
 func (w *window) drain() {
-	for w.inFlight > 0 {
+	for w.inFlight > 0 || w.freed > 0 {
 		w.sel.Select(w.ctx)
 	}
 }

@@ -61,6 +61,8 @@ func planReturns(env *testsuite.TestWorkflowEnvironment, ps []activities.PoolRef
 		}
 		return activities.PlanResult{Pools: ps[in.Offset:end], TotalPools: len(ps), TotalRows: rows}, nil
 	})
+	// An empty R1: the survey sees no group or pool.
+	env.OnActivity(a.Survey, mock.Anything, mock.Anything).Return(activities.SurveyResult{Last: true}, nil).Maybe()
 }
 
 // poolStub stands in for PoolWorkflow: it takes time and reports a result.

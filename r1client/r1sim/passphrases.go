@@ -99,7 +99,7 @@ func (s *Sim) createPassphrase(r *http.Request, t *tenant) reply {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.pools[normID(r.PathValue("poolId"))]
-	if p == nil {
+	if p == nil || (s.options().RefuseUnfinishedParents && s.now().Before(p.visibleAt)) {
 		return notFound("DPSK pool")
 	}
 	if subs := body.validate(p.length); subs != nil {

@@ -128,7 +128,7 @@ func (s *Sim) createPool(r *http.Request, t *tenant) reply {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	g := t.groups[normID(r.PathValue("groupId"))]
-	if g == nil {
+	if g == nil || (s.options().RefuseUnfinishedParents && s.now().Before(g.visibleAt)) {
 		return notFound("Identity group")
 	}
 	if g.dpskPoolID != "" {

@@ -83,6 +83,10 @@ type Options struct {
 	ActivityNotFoundFor time.Duration // GET /activities/{id} answers 404 this long after the write
 	ActivityPendingFor  time.Duration // then PENDING (first half) / INPROGRESS this long
 	VisibilityDelay     time.Duration // a 202 write shows in reads this long after its acceptance; 0 = at once (see visibility.go)
+	// RefuseUnfinishedParents refuses (404) a pool created under a group, or a
+	// passphrase created in a pool, that R1 does not show yet: R1 may check a
+	// reference against what its reads show.
+	RefuseUnfinishedParents bool
 	TokenTTL            time.Duration // default 1h
 	Faults              Faults
 	Seed                int64
