@@ -11,7 +11,7 @@ type window struct {
 	sel      workflow.Selector
 	size     int
 	inFlight int
-	freed    int // futures pending whose slot was freed early
+	freed    int              // futures pending whose slot was freed early
 	wake     workflow.Channel // a resize wakes a run waiting for a slot
 }
 

@@ -87,12 +87,12 @@ type Options struct {
 	// passphrase created in a pool, that R1 does not show yet: R1 may check a
 	// reference against what its reads show.
 	RefuseUnfinishedParents bool
-	TokenTTL            time.Duration // default 1h
-	Faults              Faults
-	Seed                int64
-	Clock               func() time.Time  // optional, for tests; latency and slow faults still use real time
-	Credentials         map[string]string // clientID → secret; nil = accept any non-empty pair
-	Logger              *slog.Logger      // optional request log (method, operation, tenant, status, duration)
+	TokenTTL                time.Duration // default 1h
+	Faults                  Faults
+	Seed                    int64
+	Clock                   func() time.Time  // optional, for tests; latency and slow faults still use real time
+	Credentials             map[string]string // clientID → secret; nil = accept any non-empty pair
+	Logger                  *slog.Logger      // optional request log (method, operation, tenant, status, duration)
 	// Networks picks R1's behaviour where the contract does not establish it
 	// (Wi-Fi networks, pool binding, venue activation).
 	Networks NetworkBehaviour
