@@ -7,6 +7,7 @@ import (
 
 	"github.com/dpskmigrate/dpskmigrate/internal/r1budget"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
 // budgetInForce is what status says of the R1 budget: the budget read from
@@ -17,12 +18,19 @@ type budgetInForce struct {
 }
 
 // etaCallsPerMinute is the rate status estimates the time left with: the
-// budget in force when known, R1_CALLS_PER_MINUTE otherwise.
+// budget in force when known, R1_CALLS_PER_MINUTE otherwise. A queue limit
+// above the workers' budget is worth no more than the workers together, each
+// holding itself to its own.
 func (b budgetInForce) etaCallsPerMinute(configured int) int {
-	if b.err == nil && b.budget.CallsPerMinute >= 1 {
-		return int(b.budget.CallsPerMinute)
+	bg := b.budget
+	if b.err != nil || bg.CallsPerMinute < 1 {
+		return configured
 	}
-	return configured
+	perMinute := bg.CallsPerMinute
+	if bg.WorkerCallsPerMinute > 0 && bg.Workers > 0 {
+		perMinute = min(perMinute, bg.WorkerCallsPerMinute*float64(bg.Workers))
+	}
+	return int(perMinute)
 }
 
 // writeBudget prints the budget line, wrapped to the table's width.
@@ -46,7 +54,8 @@ func budgetText(b budgetInForce) string {
 		}
 		switch {
 		case bg.CallsPerMinute == 0:
-			text += ": no R1 call is made until it is raised or removed (--queue-rps-limit default)"
+			text += fmt.Sprintf(": no R1 call starts until it is raised or removed, and a call waiting %d minutes fails",
+				int(workflows.R1CallMaxWait.Minutes()))
 		case bg.WorkerCallsPerMinute > 0 && bg.CallsPerMinute > bg.WorkerCallsPerMinute:
 			text += "; each worker still stops at its own " + perMinuteText(bg.WorkerCallsPerMinute) + "/min"
 		case bg.WorkerCallsPerMinute > 0:
