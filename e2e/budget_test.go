@@ -48,7 +48,7 @@ func TestLoweringTheR1BudgetWhileAMigrationRuns(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 60, Seed: 61})
+	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 45, Seed: 61})
 	st, err := e.svc.Start(ctx, export, migrations.Options{Plan: e.planOptions(), ParallelExecution: true})
 	require.NoError(t, err)
 
