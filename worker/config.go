@@ -53,10 +53,16 @@ type Config struct {
 	// MetricsAddr is where the worker process serves Prometheus metrics
 	// (METRICS_ADDR, host:port); "" = none.
 	MetricsAddr string
-	// Metrics, when set, receives the R1 requests and the budget (New wires
-	// it); the process serves it at MetricsAddr.
+	// Metrics, when set, receives the R1 requests and the budget in force
+	// (New wires it); the process serves it at MetricsAddr.
 	Metrics *metrics.Metrics
-	Logger  *slog.Logger
+	// Namespace is the Temporal namespace (TEMPORAL_NAMESPACE; "" = default),
+	// where the budget in force is read for the metrics.
+	Namespace string
+	// BudgetRefresh is how often the budget metric is re-read from the R1
+	// queue; 0 = DefaultBudgetRefresh.
+	BudgetRefresh time.Duration
+	Logger        *slog.Logger
 }
 
 // DefaultExportDir is where exports are stored when DPSKMIGRATE_EXPORT_DIR is unset.
@@ -85,6 +91,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		MaxConcurrentActivities: DefaultMaxConcurrentActivities,
 		StopTimeout:             DefaultStopTimeout,
 		MetricsAddr:             getenv("METRICS_ADDR"),
+		Namespace:               getenv("TEMPORAL_NAMESPACE"),
 	}
 	var errs []error
 	if v := getenv("R1_TIMEOUT"); v != "" {
@@ -162,6 +169,13 @@ func (c Config) workerActivitiesPerSecond() float64 {
 		return c.WorkerActivitiesPerSecond
 	}
 	return float64(c.CallsPerMinute) / 60
+}
+
+func (c Config) budgetRefresh() time.Duration {
+	if c.BudgetRefresh > 0 {
+		return c.BudgetRefresh
+	}
+	return DefaultBudgetRefresh
 }
 
 // stopTimeout is the workers' graceful stop timeout: StopTimeout, or the

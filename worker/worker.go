@@ -32,6 +32,10 @@ import (
 type Workers struct {
 	Workflows sdkworker.Worker // TaskQueue: workflows + plan activity
 	R1        sdkworker.Worker // R1TaskQueue: R1 calls, rate limited
+
+	budget     *budgetGauge // nil without metrics
+	stopBudget context.CancelFunc
+	budgetDone chan struct{}
 }
 
 // RegisterWorkflows registers the workflows under their public names.
@@ -57,7 +61,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 	r1cfg.Logger = cfg.Logger
 	if cfg.Metrics != nil {
 		r1cfg.Observe = cfg.Metrics.ObserveR1
-		cfg.Metrics.SetR1Budget(cfg.CallsPerMinute)
+		cfg.Metrics.SetR1Budget(float64(cfg.CallsPerMinute))
 	}
 	r1, err := r1client.New(r1cfg)
 	if err != nil {
@@ -89,7 +93,12 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 		WorkerStopTimeout:                stopTimeout,
 	})
 	r1w.RegisterActivity(acts)
-	return &Workers{Workflows: wf, R1: r1w}, nil
+	w := &Workers{Workflows: wf, R1: r1w}
+	if cfg.Metrics != nil {
+		w.budget = &budgetGauge{c: c, namespace: cfg.Namespace, queue: workflows.R1TaskQueue(cfg.TaskQueue),
+			every: cfg.budgetRefresh(), m: cfg.Metrics, logger: cfg.Logger}
+	}
+	return w, nil
 }
 
 // Start starts both workers.
@@ -100,6 +109,14 @@ func (w *Workers) Start() error {
 	if err := w.R1.Start(); err != nil {
 		w.Workflows.Stop()
 		return err
+	}
+	if w.budget != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		w.stopBudget, w.budgetDone = cancel, make(chan struct{})
+		go func() {
+			defer close(w.budgetDone)
+			w.budget.run(ctx)
+		}()
 	}
 	return nil
 }
@@ -112,6 +129,10 @@ func (w *Workers) Stop() {
 	wg.Go(w.R1.Stop)
 	wg.Go(w.Workflows.Stop)
 	wg.Wait()
+	if w.stopBudget != nil {
+		w.stopBudget()
+		<-w.budgetDone
+	}
 }
 
 // Dial connects to Temporal using the standard settings: TEMPORAL_ADDRESS,

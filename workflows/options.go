@@ -15,6 +15,11 @@ import (
 // timeout is shorter); a worker that dies mid-call is noticed after it.
 const DefaultActivityTimeout = 40 * time.Second
 
+// R1CallMaxWait bounds an R1 call from being scheduled to its last attempt's
+// end: rate-limit queues (a lowered budget included) and 429 storms are
+// waited out, up to this.
+const R1CallMaxWait = 30 * time.Minute
+
 // r1Context runs activities that call R1: on the rate-limited task queue,
 // retried with backoff (or after Retry-After for a 429), never retried for
 // what R1 refused on its merits.
@@ -25,8 +30,8 @@ func r1Context(ctx workflow.Context, timeout time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:              R1TaskQueue(workflow.GetInfo(ctx).TaskQueueName),
 		StartToCloseTimeout:    timeout,
-		ScheduleToCloseTimeout: 30 * time.Minute, // rate-limit queues and 429 storms are waited out
-		WaitForCancellation:    true,             // a call in flight finishes before a cancelled pool reports
+		ScheduleToCloseTimeout: R1CallMaxWait,
+		WaitForCancellation:    true, // a call in flight finishes before a cancelled pool reports
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,

@@ -16,7 +16,10 @@ var statusCommand = &command{
 	args:    []string{"ID"},
 	summary: "show a migration: a line per pool, the rows not migrated or skipped, totals and the UI link",
 	details: `Pools are listed by name, failed ones first; the table fits 100 columns (--wide
-adds each pool's workflow ID and never shortens a name). Exits 0 when the
+adds each pool's workflow ID and never shortens a name). A running migration
+also shows the R1 budget in force, read from its R1 task queue (a limit set
+with temporal task-queue config set, or the workers' R1_CALLS_PER_MINUTE), and
+estimates the time left from it. Exits 0 when the
 migration completed (or is still running), 2 when it ended partial, 1 when it
 failed or was cancelled.`,
 	bind: func(fs *flag.FlagSet) runFunc {
@@ -119,7 +122,9 @@ func (a *App) status(ctx context.Context, id string, asJSON, wide bool) (int, er
 				running[rp.WorkflowID] = p
 			}
 		}
-		writeRunning(a.Stdout, st, view, running, s.CallsPerMinute, wide)
+		var budget budgetInForce
+		budget.budget, budget.err = svc.Budget(ctx)
+		writeRunningBudget(a.Stdout, st, view, running, s.CallsPerMinute, &budget, wide)
 		return ExitOK, nil
 	}
 	writeStatus(a.Stdout, st, wide)

@@ -68,6 +68,15 @@ func writeStatus(w io.Writer, st migrations.Status, wide bool) {
 // writeRunning prints a running migration: its live progress, then the table
 // of finished and running pools and the rows finished pools did not migrate.
 func writeRunning(w io.Writer, st migrations.Status, view workflows.PoolsView, running map[string]workflows.PoolProgress, callsPerMinute int, wide bool) {
+	writeRunningBudget(w, st, view, running, callsPerMinute, nil, wide)
+}
+
+// writeRunningBudget is writeRunning with, when budget is not nil, the R1
+// budget in force after the progress (its rate also gives the ETA).
+func writeRunningBudget(w io.Writer, st migrations.Status, view workflows.PoolsView, running map[string]workflows.PoolProgress, callsPerMinute int, budget *budgetInForce, wide bool) {
+	if budget != nil {
+		callsPerMinute = budget.etaCallsPerMinute(callsPerMinute)
+	}
 	fmt.Fprintf(w, "Migration %s: RUNNING\n", st.WorkflowID)
 	runningPools := view.Running // the progress's list is the fresher one
 	if st.Progress != nil {
@@ -100,6 +109,9 @@ func writeRunning(w io.Writer, st migrations.Status, view workflows.PoolsView, r
 		if view.Pending > 0 {
 			fmt.Fprintf(w, "%d pool(s) not started yet\n", view.Pending)
 		}
+	}
+	if budget != nil {
+		writeBudget(w, *budget)
 	}
 	if len(rows) > 0 {
 		fmt.Fprintln(w)

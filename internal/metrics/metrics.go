@@ -8,7 +8,9 @@
 //     and status class (2xx, 4xx, 429, 5xx, transport).
 //   - dpskmigrate_r1_rate_limited_total{operation}: R1's 429 answers.
 //   - dpskmigrate_r1_request_duration_seconds{operation}: R1 latency histogram.
-//   - dpskmigrate_r1_budget_calls_per_minute: the configured R1_CALLS_PER_MINUTE.
+//   - dpskmigrate_r1_budget_calls_per_minute: the R1 budget in force on the
+//     R1 task queue: its rate limit while one is set, R1_CALLS_PER_MINUTE
+//     otherwise (the worker re-reads it; see worker.Config.BudgetRefresh).
 //   - dpskmigrate_passphrases_total{outcome,...}: passphrases by outcome as
 //     pools finish, counted by the pool workflow through the SDK's
 //     replay-safe handler (workflows.PassphrasesMetric).
@@ -83,7 +85,7 @@ func New(logger *slog.Logger) *Metrics {
 		}, []string{"operation"}),
 		budget: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: R1Budget,
-			Help: "The tenant's R1 call budget this worker was configured with (R1_CALLS_PER_MINUTE).",
+			Help: "The tenant's R1 call budget in force on the R1 task queue, in calls per minute: the queue's rate limit while one is set (temporal task-queue config set), the workers' R1_CALLS_PER_MINUTE otherwise.",
 		}),
 	}
 	reg.MustRegister(
@@ -133,8 +135,8 @@ func (m *Metrics) ObserveR1(operation, statusClass string, d time.Duration) {
 	}
 }
 
-// SetR1Budget records the configured R1 budget (calls per minute).
-func (m *Metrics) SetR1Budget(callsPerMinute int) { m.budget.Set(float64(callsPerMinute)) }
+// SetR1Budget records the R1 budget in force (calls per minute).
+func (m *Metrics) SetR1Budget(callsPerMinute float64) { m.budget.Set(callsPerMinute) }
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
