@@ -87,7 +87,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 		DisableWorkflowWorker:            true,
 		WorkerStopTimeout:                stopTimeout,
 	})
-	r1w.RegisterActivity(acts)
+	r1w.RegisterActivity(acts) // every method: the per-row calls, ImportPassphrases (one CSV upload) and the rest
 	return &Workers{Workflows: wf, R1: r1w}, nil
 }
 
