@@ -321,6 +321,9 @@ func (s *Sim) importPassphrases(r *http.Request, t *tenant) reply {
 	}
 	pps := make([]*passphrase, len(f.rows))
 	var userLines, valueLines []int
+	// The file's own usernames and values, generated ones included: a
+	// generated one may meet one the file gives.
+	users, values := make(map[string]bool, len(f.rows)), make(map[string]bool, len(f.rows))
 	for i, row := range f.rows {
 		t.seq++
 		pp := &passphrase{username: row.username, value: row.passphrase, vlan: row.vlan, devicesType: row.devicesType, devices: row.devices}
@@ -330,11 +333,12 @@ func (s *Sim) importPassphrases(r *http.Request, t *tenant) reply {
 		if pp.value == "" {
 			pp.value = s.generatePassphrase(p.length, p.format)
 		}
-		if p.byUser[pp.username] != nil {
+		if p.byUser[pp.username] != nil || users[pp.username] {
 			userLines = append(userLines, row.line)
-		} else if p.byValue[pp.value] != nil {
+		} else if p.byValue[pp.value] != nil || values[pp.value] {
 			valueLines = append(valueLines, row.line)
 		}
+		users[pp.username], values[pp.value] = true, true
 		pps[i] = pp
 	}
 	if len(userLines)+len(valueLines) > 0 {

@@ -423,3 +423,21 @@ func TestImportFaultsAreSettings(t *testing.T) {
 		t.Fatalf("the import is a write: %v", err)
 	}
 }
+
+func TestImportOfAGeneratedUsernameTheFileGivesFails(t *testing.T) {
+	s := New(Options{})
+	tok := token(t, s, "t1")
+	poolID := namedPool(t, s, tok, "p", 8)
+	// Only passphrase creates count in the tenant's sequence: the second
+	// entry's username is generated as DPSK_User_2.
+	code, acc, raw := upload(t, s, tok, poolID, importHeader+"\nDPSK_User_2,,,passphrase-1,,\n,,,passphrase-2,,\n")
+	if code != 202 {
+		t.Fatalf("import: %d %s", code, raw)
+	}
+	if a := activityOf(t, s, tok, acc); a["status"] != "FAIL" || !strings.Contains(a["error"].(string), "already exists on lines 3") {
+		t.Fatalf("activity: %v", a)
+	}
+	if n := len(inventoryPool(s, "t1", poolID).Passphrases); n != 0 {
+		t.Fatalf("%d passphrases, want none", n)
+	}
+}
