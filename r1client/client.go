@@ -246,6 +246,12 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return fmt.Errorf("R1 %s %s: encoding %T request", method, path, in)
 		}
 	}
+	return c.doBody(ctx, method, path, query, "application/json", body, sent, out)
+}
+
+// doBody is do with the request body already encoded (nil = none) as
+// contentType; sent are the secrets it carries, masked in R1's answers.
+func (c *Client) doBody(ctx context.Context, method, path string, query url.Values, contentType string, body []byte, sent []string, out any) error {
 	var stale string
 	for attempt := 0; ; attempt++ {
 		tok, err := c.accessToken(ctx, stale)
@@ -254,7 +260,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		hdr := http.Header{"Authorization": {"Bearer " + tok}, "Accept": {"application/json"}}
 		if body != nil {
-			hdr.Set("Content-Type", "application/json")
+			hdr.Set("Content-Type", contentType)
 		}
 		if c.mspTenantID != "" {
 			hdr.Set("x-rks-tenantid", c.mspTenantID)

@@ -70,3 +70,31 @@ func TestShortSecretsAreNotMasked(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestMaskerHoldsEveryPieceOfEveryForm: the masker leaves out no piece of a
+// secret's escaped forms, though it adds only those near an escape.
+func TestMaskerHoldsEveryPieceOfEveryForm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	secrets := []string{"\u2028\xff<>&/\"\\\x01tail", `\\\\\\\\`, "plain-alnum-secret"}
+	for range 200 {
+		secrets = append(secrets, secrettest.Random(rng, 8+rng.IntN(56), rng.IntN(2) == 0))
+	}
+	m := newMasker(secrets...)
+	m.build()
+	want := map[gram]struct{}{}
+	for _, s := range secrets {
+		for _, f := range jsonForms(s) {
+			for i := 0; i+gramLen <= len(f); i++ {
+				want[gramAt(f, i)] = struct{}{}
+			}
+		}
+	}
+	if len(m.grams) != len(want) {
+		t.Fatalf("the masker holds %d pieces, the forms have %d", len(m.grams), len(want))
+	}
+	for g := range want {
+		if _, ok := m.grams[g]; !ok {
+			t.Fatalf("piece %x is missing", uint64(g))
+		}
+	}
+}

@@ -92,7 +92,7 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 		DisableWorkflowWorker:            true,
 		WorkerStopTimeout:                stopTimeout,
 	})
-	r1w.RegisterActivity(acts)
+	r1w.RegisterActivity(acts) // every method: the per-row calls, ImportPassphrases (one CSV upload) and the rest
 	w := &Workers{Workflows: wf, R1: r1w}
 	if cfg.Metrics != nil {
 		w.budget = &budgetGauge{c: c, namespace: cfg.Namespace, queue: workflows.R1TaskQueue(cfg.TaskQueue),

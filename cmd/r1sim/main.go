@@ -56,7 +56,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		faultCommit = fs.Float64("fault-commit-then-fail", 0, "rate (0..1) of writes applied but answered with a 502 or a cut connection")
 		commitMode  = fs.String("commit-then-fail-mode", "mixed", "mixed, 502 or cut")
 		commitOps   = fs.String("commit-then-fail-ops", "", `comma-separated write operations the fault applies to, e.g. "creates" or "POST /dpskServices/{id}/passphrases"; empty = every write`)
-		faultQuote  = fs.Float64("fault-quote-passphrase", 0, "rate (0..1) of passphrase creates refused with R1's answer quoting the passphrase")
+		faultQuote  = fs.Float64("fault-quote-passphrase", 0, "rate (0..1) of passphrase creates and CSV imports refused with R1's answer quoting a passphrase")
+		faultHeader = fs.Bool("fault-import-header", false, "refuse every passphrase CSV import at its header, as if R1 had changed its template")
+		faultDrop   = fs.Bool("fault-import-drops-rows", false, "passphrase CSV imports silently leave out every other entry; their activity still succeeds")
 		seed        = fs.Int64("seed", 1, "random seed (ids, latency, faults)")
 		creds       = fs.String("credentials", "", "comma-separated clientId:secret pairs; empty = accept any (also R1SIM_CREDENTIALS)")
 		// R1 behaviours around Wi-Fi networks that the contract leaves open (r1sim.NetworkBehaviour).
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 		TokenTTL:            *tokenTTL,
 		Faults: r1sim.Faults{ServerErrorRate: *fault5xx, SlowRate: *faultSlow, SlowDelay: *slowDelay,
 			CommitThenFailRate: *faultCommit, CommitThenFailMode: *commitMode, CommitThenFailOps: splitList(*commitOps),
-			QuotePassphraseRate: *faultQuote},
+			QuotePassphraseRate: *faultQuote, ImportHeaderChanged: *faultHeader, ImportDropsRows: *faultDrop},
 		Seed:        *seed,
 		Credentials: credentials,
 		Logger:      log,

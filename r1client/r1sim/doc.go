@@ -22,6 +22,14 @@
 // operations as Go methods. The inventory is the committed state;
 // ?view=visible (VisibleInventory) is what reads show now.
 //
+// The CSV import of passphrases (POST /dpskServices/{poolId}/passphrases/csvFiles,
+// csvimport.go) is one 202 write for up to 10,000 entries whose rows become
+// passphrases and identities exactly as per-row creates make them; where R1's
+// behaviour is not established it picks one reading, documented there, and
+// two faults model what a live tenant may do differently: another template
+// header (ImportHeaderChanged) and entries silently left out
+// (ImportDropsRows).
+//
 // Wi-Fi networks follow the same rules: create, DPSK-pool binding, venue
 // activation (venue-wide: a slot in every AP group of the venue, refused
 // past a per-AP-group limit), deactivation and delete are 202 writes that

@@ -220,6 +220,8 @@ type Settings struct {
 	CommitThenFailMode  *string   `json:"commitThenFailMode,omitempty"`
 	CommitThenFailOps   *[]string `json:"commitThenFailOps,omitempty"` // [] = every write
 	QuotePassphraseRate *float64  `json:"quotePassphraseRate,omitempty"`
+	ImportHeaderChanged *bool     `json:"importHeaderChanged,omitempty"`
+	ImportDropsRows     *bool     `json:"importDropsRows,omitempty"`
 
 	// Wi-Fi network behaviours (NetworkBehaviour).
 	SSIDLimitPerAPGroup *int      `json:"ssidLimitPerApGroup,omitempty"`
@@ -246,6 +248,7 @@ func SettingsOf(o Options) Settings {
 		CommitThenFailMode: &o.Faults.CommitThenFailMode,
 		VisibilityDelay:    d(o.VisibilityDelay), CommitThenFailOps: &ops,
 		QuotePassphraseRate: &o.Faults.QuotePassphraseRate,
+		ImportHeaderChanged: &o.Faults.ImportHeaderChanged, ImportDropsRows: &o.Faults.ImportDropsRows,
 	}
 	networkSettingsOf(&st, o.Networks)
 	return st
@@ -337,6 +340,12 @@ func (s *Sim) Configure(st Settings) error {
 		o.Faults.CommitThenFailOps = slices.Clone(*st.CommitThenFailOps)
 	}
 	setF(&o.Faults.QuotePassphraseRate, st.QuotePassphraseRate)
+	if st.ImportHeaderChanged != nil {
+		o.Faults.ImportHeaderChanged = *st.ImportHeaderChanged
+	}
+	if st.ImportDropsRows != nil {
+		o.Faults.ImportDropsRows = *st.ImportDropsRows
+	}
 	st.applyNetworkSettings(&o.Networks)
 	perMinute, burst := o.RateLimitPerMinute, o.Burst
 	s.optMu.Unlock()

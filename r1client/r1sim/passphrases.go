@@ -123,16 +123,25 @@ func (s *Sim) createPassphrase(r *http.Request, t *tenant) reply {
 			failure(passphraseObject, "passphrase", "Passphrase already exists"))}}
 	}
 	w := s.stamp()
-	now := w.now
-	pp := &passphrase{id: s.newID(), value: value, username: username, vlan: deref(body.VLANID),
-		expDate: deref(body.ExpirationDate), created: now, modified: now, seq: t.seq, devicesType: "UNLIMITED"}
-	pp.visibleAt = w.at
+	pp := &passphrase{value: value, username: username, vlan: deref(body.VLANID),
+		expDate: deref(body.ExpirationDate), devicesType: "UNLIMITED"}
 	if typ := deref(body.NumberOfDevicesType); typ == "LIMITED" || (typ == "" && body.NumberOfDevices != nil) {
 		pp.devicesType = "LIMITED"
 		pp.devices = clampDevices(deref(body.NumberOfDevices))
 	}
+	s.addPassphrase(t, p, w, pp)
+	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "CREATE_DPSK_PASSPHRASE", "")}}
+}
+
+// addPassphrase commits a new passphrase (its values set, seq taken from
+// t.seq) accepted at w, and the identity R1 makes for it: named after the
+// username, in the pool's group, with the passphrase's VLAN. Every way of
+// creating passphrases goes through here. Call with t.mu held.
+func (s *Sim) addPassphrase(t *tenant, p *pool, w stamp, pp *passphrase) {
+	pp.id, pp.created, pp.modified, pp.seq = s.newID(), w.now, w.now, t.seq
+	pp.visibleAt = w.at
 	if g := t.groups[normID(p.groupID)]; g != nil {
-		idn := &identity{id: s.newID(), groupID: g.id, name: username, vlan: pp.vlan, created: now}
+		idn := &identity{id: s.newID(), groupID: g.id, name: pp.username, vlan: pp.vlan, created: w.now}
 		idn.visibleAt = w.at
 		settleAt(&g.settle, w.at)
 		g.identities[normID(idn.id)] = idn
@@ -141,10 +150,9 @@ func (s *Sim) createPassphrase(r *http.Request, t *tenant) reply {
 	}
 	p.pps[normID(pp.id)] = pp
 	p.order = append(p.order, pp)
-	p.byUser[username] = pp
-	p.byValue[value] = pp
+	p.byUser[pp.username] = pp
+	p.byValue[pp.value] = pp
 	settleAt(&p.settle, w.at)
-	return reply{http.StatusAccepted, accepted{RequestID: t.addActivityAt(s, w, "CREATE_DPSK_PASSPHRASE", "")}}
 }
 
 func deref[T any](p *T) T {

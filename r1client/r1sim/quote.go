@@ -6,8 +6,17 @@ import (
 	"strings"
 )
 
-// quoteOp is the operation the QuotePassphraseRate fault applies to.
-const quoteOp = "POST /dpskServices/{id}/passphrases"
+// quoteHandler is the handler of op under the QuotePassphraseRate fault, nil
+// for the operations it does not apply to.
+func (s *Sim) quoteHandler(op string) r1Handler {
+	switch op {
+	case OpCreatePassphrase:
+		return s.quotePassphrase
+	case OpImportPassphrases:
+		return s.quoteImport
+	}
+	return nil
+}
 
 // The places a client is likely to shorten R1's text: a message, a sub-error
 // message, and the read limit of an error body (r1client's maxMessage, its
@@ -29,7 +38,12 @@ func (s *Sim) quotePassphrase(r *http.Request, t *tenant) reply {
 	if rep, ok := decode(r, &body); !ok {
 		return rep
 	}
-	p := deref(body.Passphrase)
+	return s.quoteRefusal(t, deref(body.Passphrase), "CREATE_DPSK_PASSPHRASE")
+}
+
+// quoteRefusal refuses a write quoting the passphrase p, one of the ways
+// quotePassphrase lists; useCase names the activity of the async way.
+func (s *Sim) quoteRefusal(t *tenant, p, useCase string) reply {
 	switch int(s.float() * 6) {
 	case 0:
 		return errReply(http.StatusBadRequest, "Passphrase "+p+" is not allowed")
@@ -49,7 +63,7 @@ func (s *Sim) quotePassphrase(r *http.Request, t *tenant) reply {
 	default:
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, "CREATE_DPSK_PASSPHRASE",
+		return reply{http.StatusAccepted, accepted{RequestID: t.addActivity(s, useCase,
 			failure(passphraseObject, "passphrase", "Passphrase "+p+" is not allowed"))}}
 	}
 }

@@ -36,6 +36,7 @@ func (s *Sim) routes() {
 	s.r1("POST /dpskServices/{poolId}/passphrases/query", false, s.queryPassphrases)
 	s.r1("GET /dpskServices/{poolId}/passphrases/{id}", false, s.getPassphrase)
 	s.r1("PATCH /dpskServices/{poolId}/passphrases/{id}", true, s.patchPassphrase)
+	s.r1("POST /dpskServices/{poolId}/passphrases/csvFiles", true, s.importPassphrases)
 
 	// Policy sets (adaptive policy; synchronous; paging + content from 0).
 	s.r1("POST /policySets", true, s.createPolicySet)

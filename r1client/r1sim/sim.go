@@ -42,12 +42,20 @@ type Faults struct {
 	// (names as in Stats.Calls, e.g. OpCreatePassphrase; "creates" = CreateOps).
 	// Empty = every write.
 	CommitThenFailOps []string
-	// QuotePassphraseRate applies to passphrase creates only: R1 refuses the
-	// passphrase and quotes it in its answer (see quotePassphrase).
+	// QuotePassphraseRate applies to passphrase creates and CSV imports: R1
+	// refuses the passphrase (for an import, one of its entries') and quotes
+	// it in its answer (see quotePassphrase).
 	QuotePassphraseRate float64
+	// ImportHeaderChanged: R1 expects another CSV template than the one
+	// clients write (its first column named "Identity Name", as in a later
+	// template), so every passphrase import is refused at its header.
+	ImportHeaderChanged bool
+	// ImportDropsRows: a passphrase import silently leaves out every other
+	// entry (the 2nd, 4th, ...) and its activity still succeeds.
+	ImportDropsRows bool
 }
 
-// Write operations, named as in Stats.Calls.
+// Write operations, named as in Stats.Calls (OpImportPassphrases is in csvimport.go).
 const (
 	OpCreateGroup      = "POST /identityGroups"
 	OpCreatePool       = "POST /identityGroups/{id}/dpskServices"
@@ -59,7 +67,7 @@ const (
 )
 
 // CreateOps are the operations the CommitThenFailOps alias "creates" names.
-var CreateOps = []string{OpCreateGroup, OpCreatePool, OpCreatePassphrase, OpCreatePolicySet, OpCreateNetwork}
+var CreateOps = []string{OpCreateGroup, OpCreatePool, OpCreatePassphrase, OpImportPassphrases, OpCreatePolicySet, OpCreateNetwork}
 
 // faultsOp reports whether commit-then-fail applies to op.
 func faultsOp(ops []string, op string) bool {
@@ -291,7 +299,7 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 	// Read the body now: until it is consumed net/http cannot notice a client
 	// that hangs up, and the latency and slow-fault sleeps must end with it.
 	if r.Body != nil && r.Body != http.NoBody {
-		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		b, err := io.ReadAll(io.LimitReader(r.Body, int64(bodyLimit(op))+1))
 		if err != nil {
 			s.stats.abandoned(tenantID)
 			return tenantID
@@ -349,8 +357,8 @@ func (s *Sim) serveR1(w *statusWriter, r *http.Request, op string, write bool, h
 		writeError(w, http.StatusBadGateway, "Bad gateway") // ...and the answer is lost
 		return tenantID
 	}
-	if op == quoteOp && f.QuotePassphraseRate > 0 && s.float() < f.QuotePassphraseRate {
-		h = s.quotePassphrase
+	if q := s.quoteHandler(op); q != nil && f.QuotePassphraseRate > 0 && s.float() < f.QuotePassphraseRate {
+		h = q
 	}
 	rep := h(r, t)
 	if r.Context().Err() != nil {
