@@ -69,6 +69,10 @@ func writeStatus(w io.Writer, st migrations.Status, wide bool) {
 // of finished and running pools and the rows finished pools did not migrate.
 func writeRunning(w io.Writer, st migrations.Status, view workflows.PoolsView, running map[string]workflows.PoolProgress, callsPerMinute int, wide bool) {
 	fmt.Fprintf(w, "Migration %s: RUNNING\n", st.WorkflowID)
+	if p := st.Progress; p != nil && p.Paused {
+		writeWrapped(w, fmt.Sprintf("PAUSED%s: no pool starts and running pools start no R1 call; `dpskmigrate resume %s` lets it go on",
+			pausedSince(workflows.ControlState{PausedSince: p.PausedSince}), st.WorkflowID), "  ", "  ")
+	}
 	runningPools := view.Running // the progress's list is the fresher one
 	if st.Progress != nil {
 		runningPools = st.Progress.Running
