@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
 // A table of pools with counts, laid out as the status table is (POOL,
@@ -118,4 +120,20 @@ func writeCountTable(w io.Writer, cols []countColumn, rows []countRow, total *co
 	if total != nil {
 		line(total.name, total.status, values(*total))
 	}
+}
+
+// tableOrder is the order in which the status table would show n pools
+// (row(i) is the i-th pool): indexes into them.
+func tableOrder(n int, row func(int) tableRow) []int {
+	rows := make([]tableRow, n)
+	for i := range rows {
+		rows[i] = row(i)
+		rows[i].result = &workflows.PoolResult{Key: strconv.Itoa(i)} // carries the index through the sort
+	}
+	sortRows(rows)
+	out := make([]int, n)
+	for j, r := range rows {
+		out[j], _ = strconv.Atoi(r.result.Key)
+	}
+	return out
 }

@@ -29,6 +29,9 @@ has none ("-"). Limit 1..%d.`, migrations.MaxListLimit),
 		limit := fs.Int("limit", migrations.DefaultListLimit, fmt.Sprintf("list at most `N` migrations (1..%d)", migrations.MaxListLimit))
 		asJSON := fs.Bool("json", false, "print the list as JSON")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
+			if *limit < 1 || *limit > migrations.MaxListLimit {
+				return ExitFailed, usagef("--limit %d is out of range: use 1 to %d", *limit, migrations.MaxListLimit)
+			}
 			f := migrations.ListFilter{Status: *status, Export: *export, Limit: *limit}
 			if err := f.Validate(); err != nil {
 				return ExitFailed, usagef("%v", flagNames(err.Error()))
@@ -99,7 +102,7 @@ const (
 func writeList(w io.Writer, listed []migrations.Listed, now time.Time) {
 	type row struct{ id, status, paused, done, failed, started, firstPool string }
 	rows := make([]row, len(listed))
-	statusW, doneW, failedW, startedW, idW, poolW := len("STATUS"), len("DONE"), len("FAILED"), len("STARTED"), len("ID"), len("FIRST POOL")
+	statusW, doneW, failedW, startedW, poolW := len("STATUS"), len("DONE"), len("FAILED"), len("STARTED"), len("FIRST POOL")
 	count := func(n *int) string {
 		if n == nil {
 			return "-"
@@ -122,12 +125,18 @@ func writeList(w io.Writer, listed []migrations.Listed, now time.Time) {
 		}
 		rows[i] = r
 		statusW, doneW, failedW = max(statusW, textWidth(r.status)), max(doneW, len(r.done)), max(failedW, len(r.failed))
-		startedW, idW, poolW = max(startedW, len(r.started)), max(idW, textWidth(r.id)), max(poolW, textWidth(r.firstPool))
+		startedW, poolW = max(startedW, len(r.started)), max(poolW, textWidth(r.firstPool))
 	}
 	// The ID takes what it needs, down to what leaves the first pool its minimum;
 	// a longer one goes on a line of its own.
 	rest := columnGap + statusW + columnGap + listPausedColumn + columnGap + doneW + countGap + failedW + columnGap + startedW + columnGap
-	idW = min(idW, max(tableWidth-rest-listFirstPoolMin, len("ID")))
+	idCap := max(tableWidth-rest-listFirstPoolMin, len("ID"))
+	idW := len("ID")
+	for _, r := range rows {
+		if w := textWidth(r.id); w <= idCap {
+			idW = max(idW, w)
+		}
+	}
 	poolW = min(poolW, max(tableWidth-rest-idW, listFirstPoolMin))
 	line := func(id string, r row) {
 		l := padRight(id, idW) + strings.Repeat(" ", columnGap) + padRight(r.status, statusW) + strings.Repeat(" ", columnGap) +

@@ -160,6 +160,10 @@ func rollbackCounts(c workflows.RollbackCounts) []int {
 	return []int{c.Passphrases, c.Identities, c.VLANs, c.Activations, c.Networks, c.Pools, c.Groups, c.Restored, c.Kept}
 }
 
+func rollbackRow(p workflows.RollbackPoolResult) tableRow {
+	return tableRow{key: clean(p.Key), name: displayName(p.DisplayName, p.Key), status: clean(string(p.Status))}
+}
+
 var rollbackMeaning = map[workflows.Status]string{
 	workflows.StatusCompleted: "everything the migration created or changed in R1 is undone",
 	workflows.StatusPartial:   "something was kept; what and why are listed below (running the rollback again undoes what is left)",
@@ -170,7 +174,7 @@ var rollbackMeaning = map[workflows.Status]string{
 // writeRollbackResult prints a rollback's outcome: a line per pool that did
 // something or kept something, what was kept and why, and the totals.
 func writeRollbackResult(w io.Writer, migrationID, rollbackID string, res workflows.RollbackResult) {
-	fmt.Fprintf(w, "Rollback %s of migration %s: %s\n", rollbackID, migrationID, res.Status)
+	fmt.Fprintf(w, "Rollback of migration %s: %s\n", migrationID, res.Status)
 	if m := rollbackMeaning[res.Status]; m != "" {
 		fmt.Fprintf(w, "  %s\n", m)
 	}
@@ -183,8 +187,7 @@ func writeRollbackResult(w io.Writer, migrationID, rollbackID string, res workfl
 		if p.Counts == (workflows.RollbackCounts{}) && p.Status == workflows.StatusCompleted {
 			continue // nothing done, nothing kept
 		}
-		rows = append(rows, countRow{tableRow: tableRow{key: clean(p.Key), name: displayName(p.DisplayName, p.Key), status: clean(string(p.Status))},
-			counts: rollbackCounts(p.Counts)})
+		rows = append(rows, countRow{tableRow: rollbackRow(p), counts: rollbackCounts(p.Counts)})
 	}
 	if len(rows) > 0 {
 		fmt.Fprintln(w)
@@ -205,12 +208,13 @@ func writeRollbackResult(w io.Writer, migrationID, rollbackID string, res workfl
 			writeWrapped(w, clean(r), "    ", "      ")
 		}
 	}
-	for _, p := range res.Pools {
+	for _, i := range tableOrder(len(res.Pools), func(i int) tableRow { return rollbackRow(res.Pools[i]) }) {
+		p := res.Pools[i]
 		reasons := p.Kept
 		if p.Error != "" {
 			reasons = append(append([]string(nil), reasons...), "failed: "+p.Error)
 		}
-		kept(displayName(p.DisplayName, p.Key), reasons)
+		kept(rollbackRow(p).label(), reasons)
 	}
 	kept("The migration", res.Kept)
 	if res.Omitted > 0 {
@@ -227,4 +231,5 @@ func writeRollbackResult(w io.Writer, migrationID, rollbackID string, res workfl
 	if t.Kept > 0 {
 		fmt.Fprintf(w, "Kept: %d (listed above)\n", t.Kept)
 	}
+	fmt.Fprintf(w, "Rollback workflow: %s\n", rollbackID)
 }

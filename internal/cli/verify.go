@@ -107,6 +107,7 @@ func (a *App) verify(ctx context.Context, id, format, output string) (int, error
 		return ExitFailed, err
 	}
 	code := writeVerifySummary(a.Stderr, doc, output)
+	fmt.Fprintf(a.Stderr, "Verification workflow: %s\n", sw.WorkflowID)
 	if sw.UIURL != "" {
 		fmt.Fprintf(a.Stderr, "Temporal UI: %s\n", sw.UIURL)
 	}
@@ -136,7 +137,7 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 	case unread > 0:
 		code, verdict = ExitFailed, fmt.Sprintf("could not tell: %d pool(s) could not be read", unread)
 	}
-	fmt.Fprintf(w, "Verification %s of %s: %s\n", v.VerifyID, v.MigrationID, verdict)
+	writeWrapped(w, fmt.Sprintf("Verification of migration %s: %s", v.MigrationID, verdict), "", "  ")
 	fmt.Fprintf(w, "  %d pool(s), %d planned row(s): %d match, %d missing, %d changed; %d extra passphrase(s) in R1's pools\n",
 		v.TotalPools, t.Expected, t.Matched, t.Missing, t.Changed, t.Extra)
 	if len(v.Pools) > 0 {
@@ -148,17 +149,18 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 		named[d.poolKey] = append(named[d.poolKey], d)
 	}
 	header := false
-	for _, p := range v.Pools {
+	for _, i := range tableOrder(len(v.Pools), func(i int) tableRow { return verifyRow(v.Pools[i]) }) {
+		p := v.Pools[i]
 		rows := named[p.Key]
 		if len(rows) == 0 && p.Error == "" {
 			continue
 		}
 		if !header {
 			fmt.Fprintln(w)
-			fmt.Fprintln(w, "What differs:")
+			fmt.Fprintln(w, "Pools that do not match:")
 			header = true
 		}
-		name := displayName(p.DisplayName, p.Key)
+		name := verifyRow(p).label()
 		if p.Error != "" {
 			writeWrapped(w, name+": could not be read: "+clean(p.Error)+" (verify again)", "  ", "      ")
 			continue
@@ -172,13 +174,13 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 		}
 	}
 	if code == ExitDiffers {
-		where := "standard output has"
+		where := "on standard output"
 		if output != "" {
-			where = output + " has"
+			where = "in " + output
 		}
 		fmt.Fprintln(w)
-		writeWrapped(w, fmt.Sprintf("%s every differing row (a pool lists at most 500 changed and 500 extra). "+
-			"A re-run of the migration puts missing rows back and adopts the rest; verify again afterwards.", where), "", "  ")
+		writeWrapped(w, fmt.Sprintf("Every differing row is %s (a pool lists at most 500 changed and 500 extra). "+
+			"Starting the migration again with the same export puts missing rows back; verify again afterwards.", where), "", "  ")
 	}
 	return code
 }
@@ -200,10 +202,13 @@ func writeVerifyTable(w io.Writer, pools []workflows.VerifyPoolResult) {
 	rows := make([]countRow, len(pools))
 	for i, p := range pools {
 		c := p.Counts
-		rows[i] = countRow{tableRow: tableRow{key: clean(p.Key), name: displayName(p.DisplayName, p.Key), status: clean(string(p.Status))},
-			counts: []int{c.Expected, c.Matched, c.Missing, c.Changed, c.Extra}}
+		rows[i] = countRow{tableRow: verifyRow(p), counts: []int{c.Expected, c.Matched, c.Missing, c.Changed, c.Extra}}
 	}
 	writeCountTable(w, cols, rows, nil)
+}
+
+func verifyRow(p workflows.VerifyPoolResult) tableRow {
+	return tableRow{key: clean(p.Key), name: displayName(p.DisplayName, p.Key), status: clean(string(p.Status))}
 }
 
 // sweepService dials Temporal for a verification or rollback: the
