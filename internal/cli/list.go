@@ -15,12 +15,12 @@ import (
 
 var listCommand = &command{
 	name:    "list",
-	summary: "list migrations from Temporal's visibility: status, paused, pools done and failed, first pool, start",
+	summary: "list migrations from Temporal's visibility: status, paused, pools done and failed, age, first pool",
 	details: fmt.Sprintf(`Running migrations first (newest first), then the most recently ended, of the
 task queue DPSKMIGRATE_TASK_QUEUE. --status running lists those not paused;
 failed includes migrations Temporal terminated or timed out. The table fits 100
 columns: an ID is never shortened (a long one gets a line of its own) and the
-first pool's name gives way. It reads the migrations' search attributes, which
+first pool's name gives way. AGE is the time since the migration started. It reads the migrations' search attributes, which
 Temporal shows a moment late; a migration that has not planned its export yet
 has none ("-"). Limit 1..%d.`, migrations.MaxListLimit),
 	bind: func(fs *flag.FlagSet) runFunc {
@@ -95,14 +95,14 @@ func (a *App) list(ctx context.Context, f migrations.ListFilter, asJSON bool) (i
 // The list's columns besides the ID and the first pool.
 const (
 	listPausedColumn = 6 // PAUSED
-	listFirstPoolMin = 10
+	listFirstPoolMin = 10 // FIRST POOL
 )
 
 // writeList prints migrations as a table that fits tableWidth columns.
 func writeList(w io.Writer, listed []migrations.Listed, now time.Time) {
 	type row struct{ id, status, paused, done, failed, started, firstPool string }
 	rows := make([]row, len(listed))
-	statusW, doneW, failedW, startedW, poolW := len("STATUS"), len("DONE"), len("FAILED"), len("STARTED"), len("FIRST POOL")
+	statusW, doneW, failedW, startedW, poolW := len("STATUS"), len("DONE"), len("FAILED"), len("AGE"), len("FIRST POOL")
 	count := func(n *int) string {
 		if n == nil {
 			return "-"
@@ -144,7 +144,7 @@ func writeList(w io.Writer, listed []migrations.Listed, now time.Time) {
 			padLeft(r.failed, failedW) + strings.Repeat(" ", columnGap) + padRight(r.started, startedW) + strings.Repeat(" ", columnGap) + fit(r.firstPool, poolW)
 		fmt.Fprintln(w, strings.TrimRight(l, " "))
 	}
-	line("ID", row{status: "STATUS", paused: "PAUSED", done: "DONE", failed: "FAILED", started: "STARTED", firstPool: "FIRST POOL"})
+	line("ID", row{status: "STATUS", paused: "PAUSED", done: "DONE", failed: "FAILED", started: "AGE", firstPool: "FIRST POOL"})
 	for _, r := range rows {
 		if textWidth(r.id) > idW {
 			fmt.Fprintln(w, r.id) // never cut: people copy it
@@ -155,17 +155,15 @@ func writeList(w io.Writer, listed []migrations.Listed, now time.Time) {
 	}
 }
 
-// age is how long ago something started: "45s ago", "12m ago", "3h ago", "2d ago".
+// age is the time since a migration started: "45s", "12m", "3h", "2d".
 func age(d time.Duration) string {
 	switch {
-	case d < 0:
-		return "just now"
 	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
 	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
+		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

@@ -115,7 +115,7 @@ func TestGoldenList(t *testing.T) {
 	listed := []migrations.Listed{
 		{WorkflowID: "migration-campus-1", State: "RUNNING", Status: "RUNNING", Paused: true, StartTime: at(3 * time.Hour),
 			PoolsDone: ptr(12), PoolsFailed: ptr(1), FirstPool: "Bldg003"},
-		{WorkflowID: "migration-tower-10-1a2b3c4d-3f2a9c10-7b1e04", State: "RUNNING", Status: "RUNNING", StartTime: at(45 * time.Second),
+		{WorkflowID: "migration-building-a1-s42-1a2b3c4d-3f2a9c10-7b1e04", State: "RUNNING", Status: "RUNNING", StartTime: at(45 * time.Second),
 			PoolsDone: ptr(0), PoolsFailed: ptr(0), FirstPool: "Residence Hall North Wing — Graduate Housing Block C"},
 		{WorkflowID: "migration-export-0c0ffee0-aa11bb", State: "RUNNING", Status: "RUNNING", StartTime: at(2 * time.Second)}, // not planned yet
 		{WorkflowID: "migration-residence-hall-north-wing-g-3f2a9c10-7b1e04", State: "COMPLETED", Status: "PARTIAL", StartTime: at(50 * time.Hour),
@@ -129,9 +129,10 @@ func TestGoldenList(t *testing.T) {
 	fitsTheTable(t, out.String())
 	require.NotContains(t, out.String(), "\x1b")
 	require.Contains(t, out.String(), "\nmigration-residence-hall-north-wing-g-3f2a9c10-7b1e04\n", "a long ID is never cut: it has a line of its own")
-	require.Regexp(t, `(?m)^migration-campus-1\s+RUNNING\s+yes\s+12\s+1\s+3h ago\s+Bldg003$`, out.String())
-	require.Regexp(t, `(?m)^migration-export-0c0ffee0-aa11bb\s+RUNNING\s+no\s+-\s+-\s+2s ago\s+-$`, out.String(), "no search attribute yet")
-	require.Regexp(t, `(?m)^migration-residence-hall-north-wing-g-3f2a9c10-7b1e04\n\s+PARTIAL\s+-\s+1198\s+2\s+2d ago\s+学生寮 東棟$`, out.String())
+	require.Regexp(t, `(?m)^migration-building-a1-s42-1a2b3c4d-3f2a9c10-7b1e04  RUNNING `, out.String(), "a generated ID, 50 columns at most, has its row")
+	require.Regexp(t, `(?m)^migration-campus-1\s+RUNNING\s+yes\s+12\s+1\s+3h\s+Bldg003$`, out.String())
+	require.Regexp(t, `(?m)^migration-export-0c0ffee0-aa11bb\s+RUNNING\s+no\s+-\s+-\s+2s\s+-$`, out.String(), "no search attribute yet")
+	require.Regexp(t, `(?m)^migration-residence-hall-north-wing-g-3f2a9c10-7b1e04\n\s+PARTIAL\s+-\s+1198\s+2\s+2d\s+学生寮 東…$`, out.String())
 }
 
 // verifyFixture is a migration's plan and a verification that found, in its
@@ -209,12 +210,12 @@ func TestGoldenVerifySummary(t *testing.T) {
 	unread.Pools, unread.Differences = doc.Pools[1:], nil
 	out.Reset()
 	require.Equal(t, ExitFailed, writeVerifySummary(&out, unread, ""))
-	require.Contains(t, out.String(), "could not tell: 1 pool(s) could not be")
+	require.Contains(t, out.String(), "verification could not tell: 1 pool(s) could not be read")
 
 	match := verifyOutput{MigrationID: "m-1", VerifyID: "verify-m-1", Status: workflows.VerifyMatch, TotalPools: 2, Totals: workflows.VerifyCounts{Expected: 30, Matched: 30}}
 	out.Reset()
 	require.Equal(t, ExitOK, writeVerifySummary(&out, match, ""))
-	require.Equal(t, "Verification of migration m-1: R1 matches the plan\n  2 pool(s), 30 planned row(s): 30 match, 0 missing, 0 changed; 0 extra passphrase(s) in R1's pools\n", out.String())
+	require.Equal(t, "R1 matches the plan (migration m-1)\n  2 pool(s), 30 planned row(s): 30 match, 0 missing, 0 changed; 0 extra passphrase(s) in R1's pools\n", out.String())
 }
 
 func TestGoldenRollback(t *testing.T) {

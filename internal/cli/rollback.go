@@ -55,7 +55,7 @@ func (a *App) rollback(ctx context.Context, id string, yes bool) (int, error) {
 			fmt.Fprintf(a.Stdout, "\nThe migration is still running: cancel it (dpskmigrate cancel %s) or let it finish before rolling it back.\n", id)
 			return ExitOK, nil
 		}
-		fmt.Fprintf(a.Stdout, "\nNothing has changed. Roll back with: dpskmigrate rollback %s --yes\n", id)
+		fmt.Fprintf(a.Stdout, "\nNothing has changed. To roll back:\n  dpskmigrate rollback %s --yes\n", id)
 		return ExitOK, nil
 	}
 	if pv.Running {
@@ -68,12 +68,18 @@ func (a *App) rollback(ctx context.Context, id string, yes bool) (int, error) {
 	if err != nil {
 		return ExitFailed, err
 	}
-	fmt.Fprintf(a.Stdout, "Rolling back migration %s (%d pools to undo, about %d R1 calls): workflow %s\n", id, len(pv.Pools), pv.Totals.EstimatedR1Calls, sw.WorkflowID)
+	fmt.Fprintf(a.Stdout, "Rolling back migration %s: %d pool(s) to undo, about %d R1 calls.\nRollback workflow: %s\n", id, len(pv.Pools), pv.Totals.EstimatedR1Calls, sw.WorkflowID)
 	var res workflows.RollbackResult
-	err = a.followSweep(ctx, svc, a.Stdout, sw, len(pv.Pools), "undone", func(ctx context.Context) error {
+	err = a.followSweep(ctx, svc, a.Stdout, sw, len(pv.Pools), "undone", func(ctx context.Context) (int, error) {
 		var err error
 		res, err = svc.WaitRollback(ctx, sw.WorkflowID)
-		return err
+		n := res.Omitted
+		for _, p := range res.Pools {
+			if p.WorkflowID != "" {
+				n++ // a pool the rollback ran (not one it kept without running)
+			}
+		}
+		return n, err
 	})
 	if err != nil {
 		return ExitFailed, err
@@ -101,7 +107,7 @@ func previewCounts(p migrations.PoolRollbackPlan) []int {
 
 // writeRollbackPreview prints what a rollback would undo, pool by pool.
 func writeRollbackPreview(w io.Writer, pv migrations.RollbackPreview, callsPerMinute int) {
-	fmt.Fprintf(w, "Rolling back migration %s would undo, from its records:\n", pv.MigrationID)
+	writeWrapped(w, fmt.Sprintf("Rolling back migration %s would undo, from its records:", pv.MigrationID), "", "  ")
 	if len(pv.Pools) == 0 {
 		fmt.Fprintln(w, "  nothing: no pool of the migration recorded a change in R1.")
 	} else {

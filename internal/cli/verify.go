@@ -67,12 +67,12 @@ func (a *App) verify(ctx context.Context, id, format, output string) (int, error
 	if err != nil {
 		return ExitFailed, err
 	}
-	fmt.Fprintf(a.Stderr, "Verifying migration %s against R1 (%d pools): workflow %s\n", id, len(plan.Units), sw.WorkflowID)
+	fmt.Fprintf(a.Stderr, "Verifying migration %s against R1: %d pool(s).\nVerification workflow: %s\n", id, len(plan.Units), sw.WorkflowID)
 	var res workflows.VerifyResult
-	err = a.followSweep(ctx, svc, a.Stderr, sw, len(plan.Units), "checked", func(ctx context.Context) error {
+	err = a.followSweep(ctx, svc, a.Stderr, sw, len(plan.Units), "checked", func(ctx context.Context) (int, error) {
 		var err error
 		res, err = svc.WaitVerify(ctx, sw.WorkflowID)
-		return err
+		return len(res.Pools) + res.Omitted, err
 	})
 	if err != nil {
 		return ExitFailed, err
@@ -133,11 +133,11 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 	case differs > 0 || (v.Status == workflows.VerifyDifferent && unread == 0):
 		code, verdict = ExitDiffers, "R1 DIFFERS from the plan"
 	case v.Status == workflows.StatusCanceled:
-		code, verdict = ExitFailed, "cancelled before every pool was checked"
+		code, verdict = ExitFailed, "verification cancelled before every pool was checked"
 	case unread > 0:
-		code, verdict = ExitFailed, fmt.Sprintf("could not tell: %d pool(s) could not be read", unread)
+		code, verdict = ExitFailed, fmt.Sprintf("verification could not tell: %d pool(s) could not be read", unread)
 	}
-	writeWrapped(w, fmt.Sprintf("Verification of migration %s: %s", v.MigrationID, verdict), "", "  ")
+	writeWrapped(w, fmt.Sprintf("%s (migration %s)", verdict, v.MigrationID), "", "  ")
 	fmt.Fprintf(w, "  %d pool(s), %d planned row(s): %d match, %d missing, %d changed; %d extra passphrase(s) in R1's pools\n",
 		v.TotalPools, t.Expected, t.Matched, t.Missing, t.Changed, t.Extra)
 	if len(v.Pools) > 0 {
@@ -255,17 +255,25 @@ func migrationPlan(ctx context.Context, svc *migrations.Service, s Settings, id,
 	return plan, info.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
 }
 
-// followSweep waits for a verification or rollback (wait) while printing,
-// whenever it moves, how many of its total pools have ended. Ctrl-C stops
-// following, not the workflow.
-func (a *App) followSweep(ctx context.Context, svc *migrations.Service, w io.Writer, sw migrations.Sweep, total int, verb string, wait func(context.Context) error) error {
-	done := make(chan error, 1)
-	go func() { done <- wait(ctx) }()
+// followSweep waits for a verification or rollback (wait, which returns the
+// number of pools its result covers) while printing, whenever it moves, how
+// many of its total pools have ended. Ctrl-C stops following, not the
+// workflow.
+func (a *App) followSweep(ctx context.Context, svc *migrations.Service, w io.Writer, sw migrations.Sweep, total int, verb string, wait func(context.Context) (int, error)) error {
+	type outcome struct {
+		pools int
+		err   error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		n, err := wait(ctx)
+		done <- outcome{n, err}
+	}()
 	tick := time.NewTicker(a.PollInterval)
 	defer tick.Stop()
 	last := -1
 	show := func(n int) {
-		if n != last {
+		if n = min(n, total); n != last {
 			fmt.Fprintf(w, "%s %d/%d pools %s\n", a.Now().Format("15:04:05"), n, total, verb)
 			last = n
 		}
@@ -273,20 +281,21 @@ func (a *App) followSweep(ctx context.Context, svc *migrations.Service, w io.Wri
 	show(0)
 	for {
 		select {
-		case err := <-done:
+		case o := <-done:
 			if ctx.Err() != nil {
 				return fmt.Errorf("stopped following; workflow %s goes on: `temporal workflow show --workflow-id %s` follows it", sw.WorkflowID, sw.WorkflowID)
 			}
-			if err != nil {
-				return fmt.Errorf("workflow %s: %w", sw.WorkflowID, err)
+			if o.err != nil {
+				return fmt.Errorf("workflow %s: %w", sw.WorkflowID, o.err)
 			}
+			show(o.pools)
 			return nil
 		case <-tick.C:
 			qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			n, err := svc.SweepPoolsEnded(qctx, sw.WorkflowID)
 			cancel()
 			if err == nil {
-				show(min(n, total))
+				show(n)
 			}
 		}
 	}
