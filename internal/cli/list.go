@@ -94,7 +94,7 @@ func (a *App) list(ctx context.Context, f migrations.ListFilter, asJSON bool) (i
 
 // The list's columns besides the ID and the first pool.
 const (
-	listPausedColumn = 6 // PAUSED
+	listPausedColumn = 6  // PAUSED
 	listFirstPoolMin = 10 // FIRST POOL
 )
 
