@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -80,9 +81,15 @@ func TestPauseConfigureListAndResumeThroughTheCLI(t *testing.T) {
 	require.Equal(t, 0, r.code, r)
 	require.Contains(t, r.stdout, "Migration "+a+": RUNNING\n  PAUSED since ")
 
+	// The Temporal CLI's equivalent, as the README gives it.
+	out, err := exec.Command(temporalCLI, "workflow", "update", "execute", "--address", frontend, "--namespace", "default",
+		"--workflow-id", a, "--name", "configure", "--input", `{"maxConcurrent":4}`).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	t.Logf("temporal workflow update execute --name configure:\n%s", out)
+
 	r = e.run("resume", a)
 	require.Equal(t, 0, r.code, r)
-	require.Equal(t, "Migration "+a+" is running (not paused).\nIn force: up to 3 pool(s) at once, 2 passphrase(s) in flight per pool.\n", r.stdout)
+	require.Equal(t, "Migration "+a+" is running (not paused).\nIn force: up to 4 pool(s) at once, 2 passphrase(s) in flight per pool.\n", r.stdout)
 	require.Eventually(t, func() bool {
 		p, err := e.svc.Progress(ctx, a)
 		return err == nil && !p.Paused && p.PoolsRunning > 0
