@@ -158,7 +158,7 @@ func (a *App) ended(ctx context.Context, svc *migrations.Service, id, action str
 func writeControl(w io.Writer, id, action string, st workflows.ControlState) {
 	switch action {
 	case workflows.PauseUpdate:
-		fmt.Fprintf(w, "Migration %s is paused%s: no pool starts and running pools start no R1 call; the calls in flight finish.\n", id, pausedSince(st))
+		writeWrapped(w, fmt.Sprintf("Migration %s is paused%s: no pool starts and running pools start no R1 call; the calls in flight finish.", id, pausedSince(st)), "", "  ")
 	case workflows.ResumeUpdate:
 		fmt.Fprintf(w, "Migration %s is running (not paused).\n", id)
 	default:

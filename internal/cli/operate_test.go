@@ -92,7 +92,8 @@ func TestConfigureSendsOnlyTheFlagsGiven(t *testing.T) {
 func TestControlOutputSaysWhatIsInForce(t *testing.T) {
 	var out bytes.Buffer
 	writeControl(&out, "m-1", workflows.PauseUpdate, workflows.ControlState{Paused: true, PausedSince: t0, MaxConcurrent: 5, PassphraseConcurrency: 10})
-	require.Equal(t, `Migration m-1 is paused since 2026-11-29 12:00:00 UTC: no pool starts and running pools start no R1 call; the calls in flight finish.
+	require.Equal(t, `Migration m-1 is paused since 2026-11-29 12:00:00 UTC: no pool starts and running pools start no R1
+  call; the calls in flight finish.
 In force: up to 5 pool(s) at once, 10 passphrase(s) in flight per pool.
 Resume with: dpskmigrate resume m-1
 `, out.String())
