@@ -38,7 +38,7 @@ func TestPauseConfigureListAndResumeThroughTheCLI(t *testing.T) {
 	e.startWorker(120) // two R1 calls a second: b runs for the whole test
 	r = <-paused
 	require.Equal(t, 0, r.code, r)
-	require.Regexp(t, `^Migration `+a+` is paused since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC:\s+no\s+pool\s+starts`, r.stdout)
+	require.Regexp(t, `^Migration `+a+`\s+is\s+paused\s+since\s+\d{4}-\d\d-\d\d\s+\d\d:\d\d:\d\d\s+UTC:\s+no\s+pool\s+starts`, r.stdout)
 	require.Contains(t, r.stdout, "Resume with: dpskmigrate resume "+a)
 
 	r = e.run("configure", a, "--max-concurrent", "3", "--passphrase-concurrency", "2")
