@@ -34,8 +34,8 @@ func TestPauseConfigureListAndResumeThroughTheCLI(t *testing.T) {
 	b := startedID(t, r)
 	paused := make(chan result, 1)
 	go func() { paused <- e.run("pause", a) }() // waits for a worker to run the migration
-	time.Sleep(time.Second)
-	e.startWorker(120) // two R1 calls a second: b runs for the whole test
+	time.Sleep(time.Second)                     // (not an assertion) most often, the pause reaches the migration before it plans
+	e.startWorker(120)                          // two R1 calls a second: b runs for the whole test
 	r = <-paused
 	require.Equal(t, 0, r.code, r)
 	require.Regexp(t, `^Migration `+a+`\s+is\s+paused\s+since\s+\d{4}-\d\d-\d\d\s+\d\d:\d\d:\d\d\s+UTC:\s+no\s+pool\s+starts`, r.stdout)
@@ -106,9 +106,11 @@ func TestPauseConfigureListAndResumeThroughTheCLI(t *testing.T) {
 	r = e.run("pause", a)
 	require.Equal(t, 1, r.code, r)
 	require.Contains(t, r.stderr, "migration "+a+" has ended (CANCELED): there is nothing to pause; nothing changed")
-	r = e.run("configure", "migration-that-never-was", "--max-concurrent", "2")
-	require.Equal(t, 1, r.code, r)
-	require.Contains(t, r.stderr, `no migration with ID "migration-that-never-was"`)
+	for _, args := range [][]string{{"pause"}, {"resume"}, {"configure", "--max-concurrent", "2"}, {"verify"}, {"rollback"}, {"rollback", "--yes"}} {
+		r = e.run(append(args, "migration-that-never-was")...)
+		require.Equal(t, 1, r.code, r)
+		require.Contains(t, r.stderr, `no migration with ID "migration-that-never-was" in Temporal namespace "default"`, args)
+	}
 }
 
 // eventually waits up to 30 s for cond (Temporal's visibility shows a change
