@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -19,7 +20,9 @@ const (
 	MaxListLimit     = 200
 )
 
-// Listed is one migration in a list: what Temporal's visibility knows of it.
+// Listed is one migration in a list: what Temporal's visibility knows of it,
+// its search attributes included (a migration that has not planned its
+// export yet, or began before they were kept, has none of them).
 type Listed struct {
 	WorkflowID string     `json:"workflowId"`
 	RunID      string     `json:"runId"`
@@ -27,32 +30,42 @@ type Listed struct {
 	StartTime  time.Time  `json:"startTime"`
 	CloseTime  *time.Time `json:"closeTime,omitempty"`
 	UIURL      string     `json:"uiUrl,omitempty"`
+	// Status is the migration's outcome as `status` names it: RUNNING while
+	// it runs; COMPLETED, PARTIAL, FAILED or CANCELED once it ended with a
+	// result; the Temporal state otherwise (TERMINATED, TIMED_OUT).
+	Status      string `json:"status"`
+	Paused      bool   `json:"paused,omitempty"`
+	PoolsDone   *int   `json:"poolsDone,omitempty"`   // pools finished, failed ones apart
+	PoolsFailed *int   `json:"poolsFailed,omitempty"` //
+	FirstPool   string `json:"firstPool,omitempty"`   // the first pool's display name
+	Export      string `json:"export,omitempty"`      // the export's SHA-256
+	Tenant      string `json:"tenant,omitempty"`      // the R1 tenant
 }
 
-// List returns up to limit migrations of the service's task queue: the
-// running ones first, newest start first, then the ended ones, most recently
-// ended first. It lists MigrationWorkflow executions only (never a pool's
-// child), one entry per migration (the runs a migration continued from are
-// left out), in two visibility queries whatever the number of migrations.
-// Temporal's visibility may show a start or an end a moment late.
-func (s *Service) List(ctx context.Context, limit int) ([]Listed, error) {
-	if limit < 1 || limit > MaxListLimit {
-		return nil, fmt.Errorf("limit %d is out of range: use 1 to %d", limit, MaxListLimit)
-	}
-	queue := s.taskQueue()
-	if strings.ContainsAny(queue, `'"\`) {
-		return nil, fmt.Errorf("task queue %q cannot be named in a visibility query", queue)
-	}
-	migrations := fmt.Sprintf("WorkflowType = '%s' AND TaskQueue = '%s'", workflows.MigrationWorkflowName, queue)
-	running, err := s.list(ctx, migrations+" AND ExecutionStatus = 'Running'", limit)
+// List returns up to f.Limit migrations of the service's task queue that
+// match f: the running ones first, newest start first, then the ended ones,
+// most recently ended first. It lists MigrationWorkflow executions only
+// (never a pool's child), one entry per migration (the runs a migration
+// continued from are left out), in at most two visibility queries whatever
+// the number of migrations. Temporal's visibility may show a start, an end or
+// a pause a moment late.
+func (s *Service) List(ctx context.Context, f ListFilter) ([]Listed, error) {
+	q, err := f.queries(s.taskQueue())
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(running, func(a, b Listed) int { return b.StartTime.Compare(a.StartTime) })
-	if len(running) == limit {
+	limit := f.limit()
+	var running []Listed
+	if q.running != "" {
+		if running, err = s.list(ctx, q.running, limit); err != nil {
+			return nil, err
+		}
+		slices.SortStableFunc(running, func(a, b Listed) int { return b.StartTime.Compare(a.StartTime) })
+	}
+	if len(running) == limit || q.ended == "" {
 		return running, nil
 	}
-	ended, err := s.list(ctx, migrations+" AND ExecutionStatus != 'Running' AND ExecutionStatus != 'ContinuedAsNew'", limit-len(running))
+	ended, err := s.list(ctx, q.ended, limit-len(running))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +90,7 @@ func (s *Service) list(ctx context.Context, query string, limit int) ([]Listed, 
 		l := Listed{
 			WorkflowID: id,
 			RunID:      info.GetExecution().GetRunId(),
-			State:      strings.TrimPrefix(enumspb.WorkflowExecutionStatus_name[int32(info.GetStatus())], "WORKFLOW_EXECUTION_STATUS_"),
+			State:      statusName(info.GetStatus()),
 			StartTime:  info.GetStartTime().AsTime().UTC(),
 			UIURL:      s.UIURL(id),
 		}
@@ -85,7 +98,48 @@ func (s *Service) list(ctx context.Context, query string, limit int) ([]Listed, 
 			t := info.GetCloseTime().AsTime().UTC()
 			l.CloseTime = &t
 		}
+		l.searchAttributes(info.GetSearchAttributes())
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// searchAttributes fills in what the migration's search attributes say.
+// Search attributes are never encrypted: the default converter reads them.
+func (l *Listed) searchAttributes(sa *commonpb.SearchAttributes) {
+	fields := sa.GetIndexedFields()
+	dc := converter.GetDefaultDataConverter()
+	str := func(name string) string {
+		var v string
+		if p, ok := fields[name]; ok && dc.FromPayload(p, &v) == nil {
+			return v
+		}
+		return ""
+	}
+	num := func(name string) *int {
+		var v int64
+		if p, ok := fields[name]; ok && dc.FromPayload(p, &v) == nil {
+			n := int(v)
+			return &n
+		}
+		return nil
+	}
+	if p, ok := fields[workflows.SAPaused.GetName()]; ok {
+		_ = dc.FromPayload(p, &l.Paused)
+	}
+	l.FirstPool, l.Export, l.Tenant = str(workflows.SAFirstPool.GetName()), str(workflows.SAExport.GetName()), str(workflows.SATenant.GetName())
+	l.PoolsDone, l.PoolsFailed = num(workflows.SAPoolsDone.GetName()), num(workflows.SAPoolsFailed.GetName())
+	l.Status = l.State
+	if l.State != "RUNNING" {
+		l.Paused = false // a pause ends with the migration
+		if st := str(workflows.SAStatus.GetName()); endStatuses[st] {
+			l.Status = st
+		}
+	}
+}
+
+// endStatuses are the outcomes a migration records in DpskStatus when it ends.
+var endStatuses = map[string]bool{
+	string(workflows.StatusCompleted): true, string(workflows.StatusPartial): true,
+	string(workflows.StatusFailed): true, string(workflows.StatusCanceled): true,
 }

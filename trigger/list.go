@@ -42,7 +42,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: problems[0], Problems: problems})
 		return
 	}
-	listed, err := h.svc.List(r.Context(), limit)
+	listed, err := h.svc.List(r.Context(), migrations.ListFilter{Limit: limit})
 	if err != nil {
 		h.serviceError(w, r, err)
 		return

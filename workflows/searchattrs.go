@@ -39,7 +39,8 @@ func (m *migration) startSearchAttributes(ctx workflow.Context, page activities.
 		return // set by the first run, carried across continue-as-new
 	}
 	updates := []temporal.SearchAttributeUpdate{
-		SAExport.ValueSet(m.in.Export.SHA256), SAStatus.ValueSet(statusRunning), SAPaused.ValueSet(false),
+		// A pause may come before the plan: the attribute says what is in force.
+		SAExport.ValueSet(m.in.Export.SHA256), SAStatus.ValueSet(statusRunning), SAPaused.ValueSet(m.st.Control.Paused),
 		SAPoolsDone.ValueSet(0), SAPoolsFailed.ValueSet(0),
 	}
 	if len(page.Pools) > 0 {

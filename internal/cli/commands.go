@@ -34,7 +34,8 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{planCommand, storeCommand, startCommand, watchCommand, statusCommand, cancelCommand, reportCommand}
+	commands = []*command{planCommand, storeCommand, startCommand, watchCommand, statusCommand, cancelCommand, reportCommand,
+		listCommand, pauseCommand, resumeCommand, configureCommand, verifyCommand, rollbackCommand}
 }
 
 func lookup(name string) *command {
@@ -61,7 +62,7 @@ Commands:
 	}
 	tw.Flush()
 	for _, c := range commands {
-		fmt.Fprintf(w, "\n%s %s flags:\n", c.name, strings.Join(c.args, " "))
+		fmt.Fprintf(w, "\n%s flags:\n", strings.TrimSpace(c.name+" "+strings.Join(c.args, " ")))
 		writeFlags(w, c)
 	}
 	fmt.Fprint(w, "\nEnvironment:\n")
@@ -71,9 +72,11 @@ Commands:
 	}
 	tw.Flush()
 	fmt.Fprintf(w, `
-Exit codes: 0 completed (and plan, store, cancel done), 2 partial (some rows or
-pools not migrated; for plan --check-r1, R1 holds something that would make the
-migration refuse a network or a venue), 1 failed, cancelled or any error.
+Exit codes: 0 completed (and plan, store, cancel, list, pause, resume, configure
+done), 2 partial (some rows or pools not migrated; for plan --check-r1, R1 holds
+something that would make the migration refuse a network or a venue; for verify,
+R1 differs from the plan; for rollback --yes, something was kept), 1 failed,
+cancelled, refused (nothing changed) or any error.
 
 Without this CLI: `+"`dpskmigrate store FILE`"+` prints the export's reference, and
   temporal workflow start --type %s --task-queue %s \
@@ -83,7 +86,7 @@ starts the same workflow (`+"`dpskmigrate start FILE --print-temporal-command`"+
 }
 
 func (a *App) commandUsage(w io.Writer, c *command) {
-	fmt.Fprintf(w, "Usage: dpskmigrate %s [flags] %s\n\n%s\n", c.name, strings.Join(c.args, " "), c.summary)
+	fmt.Fprintf(w, "Usage: %s\n\n%s\n", strings.TrimSpace("dpskmigrate "+c.name+" [flags] "+strings.Join(c.args, " ")), c.summary)
 	if c.details != "" {
 		fmt.Fprintf(w, "\n%s\n", c.details)
 	}

@@ -78,6 +78,10 @@ func writeRunningBudget(w io.Writer, st migrations.Status, view workflows.PoolsV
 		callsPerMinute = budget.etaCallsPerMinute(callsPerMinute)
 	}
 	fmt.Fprintf(w, "Migration %s: RUNNING\n", st.WorkflowID)
+	if p := st.Progress; p != nil && p.Paused {
+		writeWrapped(w, fmt.Sprintf("PAUSED%s: no pool starts and running pools start no R1 call; `dpskmigrate resume %s` lets it go on",
+			pausedSince(workflows.ControlState{PausedSince: p.PausedSince}), st.WorkflowID), "  ", "  ")
+	}
 	runningPools := view.Running // the progress's list is the fresher one
 	if st.Progress != nil {
 		runningPools = st.Progress.Running
