@@ -153,7 +153,7 @@ func (s *Service) sweepInput(ctx context.Context, id, runID string) (workflows.S
 }
 
 // VerifyDifferences names every row an ended verification found different,
-// pool by pool in the order of its result, each pool's planned rows in export
+// pool by pool in plan order, each pool's planned rows in export
 // order (missing and changed), then its extra passphrases. It reads each
 // differing pool's own result (its row lists) and plans the export again, as
 // the verification did, to name the rows; a pool lists at most 500 changed
@@ -184,13 +184,12 @@ func (s *Service) VerifyDifferences(ctx context.Context, v VerificationStatus) (
 		return nil, fmt.Errorf("the verification's export no longer plans: %w", err)
 	}
 	var out []report.Difference
-	for _, key := range keys {
-		pr, ok := pools[key]
-		i := slices.IndexFunc(plan.Units, func(u cloudpath.PoolUnit) bool { return u.Key == key })
-		if !ok || i < 0 {
+	for i := range plan.Units { // in plan order, as the report
+		u := &plan.Units[i]
+		pr, ok := pools[u.Key]
+		if !ok {
 			continue
 		}
-		u := &plan.Units[i]
 		type planned struct {
 			pos int // in the unit's rows: export order
 			d   report.Difference

@@ -7,7 +7,7 @@ import {
 } from './common.js';
 
 const SWEEP_POLL_MS = 2000;
-const MAX_DIFFERENCES_SHOWN = 200;
+const MAX_DIFFERENCES_SHOWN = 50; // the CSV has them all
 
 const plural = (n, one, many) => `${fmtInt(n)} ${n === 1 ? one : many}`;
 const wait = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
