@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,17 +21,20 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
-// ExportUnavailableError is a report that cannot be built because the
-// migration's export cannot be read from the store: the report plans the
-// export again to name every row. Storing the same file again fixes it (the
-// store is content-addressed).
+// ExportUnavailableError is a report (or a rollback preview, or a
+// verification's differences) that cannot be built because the migration's
+// export cannot be read from the store: each plans the export again to name
+// every row. Storing the same file again fixes it (the store is
+// content-addressed).
 type ExportUnavailableError struct {
 	SHA256 string
 	Err    error
+	For    string // what needs the export; default "the report"
 }
 
 func (e *ExportUnavailableError) Error() string {
-	return fmt.Sprintf("the report needs the migration's export (sha256 %s) and cannot read it: %v; store the same export file again with `dpskmigrate store FILE` (DPSKMIGRATE_EXPORT_DIR must be the workers' store)", e.SHA256, e.Err)
+	what := cmp.Or(e.For, "the report")
+	return fmt.Sprintf("%s needs the migration's export (sha256 %s) and cannot read it: %v; store the same export file again with `dpskmigrate store FILE` (DPSKMIGRATE_EXPORT_DIR must be the workers' store)", what, e.SHA256, e.Err)
 }
 
 func (e *ExportUnavailableError) Unwrap() error { return e.Err }

@@ -182,7 +182,7 @@ func (s *Service) PreviewRollback(ctx context.Context, migrationID string) (Roll
 	}
 	data, err := s.Store.Load(exp.Export)
 	if err != nil {
-		return RollbackPreview{}, fmt.Errorf("the migration's export: %w", err)
+		return RollbackPreview{}, &ExportUnavailableError{SHA256: exp.Export.SHA256, Err: err, For: "the rollback preview"}
 	}
 	plan, err := Check(data, exp.Plan)
 	if err != nil {

@@ -65,6 +65,7 @@ type envOptions struct {
 	noWorker       bool
 	uiBaseURL      string // default http://localhost:8233
 	callsPerMinute int    // the trigger's R1 budget for estimates; 0 = none
+	controlTimeout time.Duration
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -94,7 +95,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.svc = &migrations.Service{Temporal: temporalC, Store: e.store, TaskQueue: e.queue, UIBaseURL: o.uiBaseURL}
 	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.server = httptest.NewServer(trigger.NewHandler(e.svc, trigger.Config{Token: testToken, MaxBodyBytes: o.maxBodyBytes, Logger: logger,
-		CallsPerMinute: o.callsPerMinute}))
+		CallsPerMinute: o.callsPerMinute, ControlTimeout: o.controlTimeout}))
 	t.Cleanup(e.server.Close)
 	if !o.noWorker {
 		// The worker logs elsewhere: these tests hold the trigger to its promise.

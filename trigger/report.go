@@ -68,14 +68,19 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 // (text/csv over text/* over */*); the higher q wins, CSV on a tie, and q=0
 // refuses a type.
 func negotiateReport(accept []string) (string, bool) {
+	return negotiate(accept, reportCSV, reportJSON)
+}
+
+// negotiate picks one of offered (the first is the default, and wins a tie)
+// by the rules of negotiateReport.
+func negotiate(accept []string, offered ...string) (string, bool) {
 	if strings.TrimSpace(strings.Join(accept, "")) == "" {
-		return reportCSV, true // none, or empty: anything goes
+		return offered[0], true // none, or empty: anything goes
 	}
 	type match struct {
 		q        float64
 		specific int // 0 none, 1 */*, 2 type/*, 3 the type itself
 	}
-	offered := []string{reportCSV, reportJSON}
 	best := make([]match, len(offered))
 	for _, header := range accept {
 		for part := range strings.SplitSeq(header, ",") {

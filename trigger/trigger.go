@@ -1,5 +1,6 @@
 // Package trigger is the HTTP face of dpskmigrate: start a migration by
-// posting a Cloudpath export, follow it, list its pools, cancel it. It is a
+// posting a Cloudpath export, follow it, list its pools, pause, resume,
+// reconfigure or cancel it, verify it against R1 and roll it back. It is a
 // thin http.Handler over migrations.Service; every decision about exports and
 // options stays there and in workflows.
 //
@@ -44,6 +45,9 @@ type Config struct {
 	// (R1_CALLS_PER_MINUTE), for the time estimates of plans and of the web
 	// page; 0 leaves them out.
 	CallsPerMinute int
+	// ControlTimeout bounds how long a pause, resume or configure waits for
+	// the migration's answer (default DefaultControlTimeout).
+	ControlTimeout time.Duration
 }
 
 type handler struct {
@@ -61,6 +65,12 @@ type handler struct {
 //	GET  /v1/migrations/{id}/pools   each pool's state
 //	POST /v1/migrations/{id}/cancel  ask a running migration to stop
 //	GET  /v1/migrations/{id}/report  every row of the export with its outcome (CSV, or JSON by Accept)
+//	POST /v1/migrations/{id}/pause, /resume, /configure   hold, go on, change the window (see control.go)
+//	POST /v1/migrations/{id}/verify  start a verification: R1 compared with the plan (see sweeps.go)
+//	GET  /v1/migrations/{id}/verifications/{verifyId}   its state, result and differences (JSON, or CSV by Accept)
+//	GET  /v1/migrations/{id}/rollback   what a rollback would undo, and its R1 calls
+//	POST /v1/migrations/{id}/rollback   start it, with {"confirm": true}
+//	GET  /v1/migrations/{id}/rollbacks/{rollbackId}     its progress and outcome
 //	GET  /healthz                    the service and its Temporal connection
 //	POST /codec/encode, /codec/decode Temporal's codec protocol for the CLI and UI (see CodecConfig)
 //	GET  /, /migrations/{id}         the web page for people (see web.go); its data comes from /v1
@@ -74,6 +84,9 @@ func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	if cfg.HealthTimeout <= 0 {
 		cfg.HealthTimeout = 2 * time.Second
 	}
+	if cfg.ControlTimeout <= 0 {
+		cfg.ControlTimeout = DefaultControlTimeout
+	}
 	h := &handler{svc: svc, cfg: cfg, log: cfg.Logger}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -86,6 +99,14 @@ func NewHandler(svc *migrations.Service, cfg Config) http.Handler {
 	mux.Handle("GET /v1/migrations/{id}/pools", h.authorized(h.pools))
 	mux.Handle("POST /v1/migrations/{id}/cancel", h.authorized(h.cancel))
 	mux.Handle("GET /v1/migrations/{id}/report", h.authorized(h.report))
+	mux.Handle("POST /v1/migrations/{id}/pause", h.authorized(h.pause))
+	mux.Handle("POST /v1/migrations/{id}/resume", h.authorized(h.resume))
+	mux.Handle("POST /v1/migrations/{id}/configure", h.authorized(h.configure))
+	mux.Handle("POST /v1/migrations/{id}/verify", h.authorized(h.verify))
+	mux.Handle("GET /v1/migrations/{id}/verifications/{verifyId}", h.authorized(h.verification))
+	mux.Handle("GET /v1/migrations/{id}/rollback", h.authorized(h.rollbackPreview))
+	mux.Handle("POST /v1/migrations/{id}/rollback", h.authorized(h.rollback))
+	mux.Handle("GET /v1/migrations/{id}/rollbacks/{rollbackId}", h.authorized(h.rollbackStatus))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	h.routeCodec(mux)
 	h.routeWeb(mux)

@@ -131,6 +131,14 @@ func TestEveryV1RouteRequiresTheBearerToken(t *testing.T) {
 		{http.MethodGet, "/v1/migrations/some-id"},
 		{http.MethodGet, "/v1/migrations/some-id/pools"},
 		{http.MethodPost, "/v1/migrations/some-id/cancel"},
+		{http.MethodPost, "/v1/migrations/some-id/pause"},
+		{http.MethodPost, "/v1/migrations/some-id/resume"},
+		{http.MethodPost, "/v1/migrations/some-id/configure"},
+		{http.MethodPost, "/v1/migrations/some-id/verify"},
+		{http.MethodGet, "/v1/migrations/some-id/verifications/verify-x"},
+		{http.MethodGet, "/v1/migrations/some-id/rollback"},
+		{http.MethodPost, "/v1/migrations/some-id/rollback"},
+		{http.MethodGet, "/v1/migrations/some-id/rollbacks/rollback-x"},
 	}
 	for _, auth := range []struct{ name, header string }{
 		{"missing", ""},

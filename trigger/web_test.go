@@ -34,6 +34,7 @@ func TestPagesCarryStrictSecurityHeaders(t *testing.T) {
 		"/assets/common.js":                "text/javascript; charset=utf-8",
 		"/assets/start.js":                 "text/javascript; charset=utf-8",
 		"/assets/watch.js":                 "text/javascript; charset=utf-8",
+		"/assets/operate.js":               "text/javascript; charset=utf-8",
 		"/assets/icon.svg":                 "image/svg+xml",
 	} {
 		r := e.do(http.MethodGet, path, "", nil, "") // no token

@@ -1,6 +1,8 @@
 package trigger_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
@@ -23,6 +26,7 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/r1client/r1sim"
+	"github.com/dpskmigrate/dpskmigrate/report"
 	"github.com/dpskmigrate/dpskmigrate/trigger"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -252,10 +256,13 @@ func TestWebPageStartsAndWatchesAMigration(t *testing.T) {
 	t.Logf("the browser test ran in %s", time.Since(began).Round(100*time.Millisecond))
 }
 
-// The cancel button asks first; Escape keeps the migration running, the
-// confirmation cancels it. The trigger here needs no token (loopback,
-// --insecure-no-auth), and the page works without one.
-func TestWebPageCancelsAMigrationAfterConfirmation(t *testing.T) {
+// A person pauses and resumes a running migration from its page, pauses it
+// again and changes how many pools run at once (a refused value says why),
+// cancels it (the cancel button asks first; Escape keeps it), downloads its report,
+// verifies it against R1 and rolls it back: the rollback shows what it would
+// undo and asks before anything is deleted. The trigger here needs no token
+// (loopback, --insecure-no-auth), and the page works without one.
+func TestWebPageOperatesCancelsVerifiesAndRollsBackAMigration(t *testing.T) {
 	began := time.Now()
 	b := newBrowser(t)
 	// Sequential, 40 ms an R1 call: the migration runs for many seconds.
@@ -263,15 +270,57 @@ func TestWebPageCancelsAMigrationAfterConfirmation(t *testing.T) {
 	open := httptest.NewServer(trigger.NewHandler(e.svc, trigger.Config{InsecureNoAuth: true}))
 	t.Cleanup(open.Close)
 	s := e.started(e.postJSON("/v1/migrations", e.export(sampledata.Spec{Pools: 3, RowsPerPool: 60, Seed: 52})))
+	progress := func() *workflows.MigrationProgress {
+		var st migrations.Status
+		e.get(s.StatusURL).json(t, &st)
+		require.Equal(t, "RUNNING", st.State)
+		require.NotNil(t, st.Progress)
+		return st.Progress
+	}
 
 	b.do(chromedp.Navigate(open.URL+"/migrations/"+s.WorkflowID), chromedp.WaitVisible(chromedp.CSS("#app")))
 	require.True(t, b.hidden("#signin"), "no sign-in without a token to ask for")
 	require.True(t, b.hidden("#sign-out"))
-	b.waitFor("the cancel button", `document.querySelector('#state').textContent === 'running' && document.querySelector('[data-action=cancel]')`, 30*time.Second)
+	b.waitFor("the pause button", `document.querySelector('#state').textContent === 'running' && document.querySelector('[data-action=pause]')`, 30*time.Second)
+	require.Zero(t, b.count("[data-action=rollback]"), "no rollback while it runs")
 
+	// Pause, then resume: the page and the migration agree. (Once the first
+	// pool holds passphrases: a pool cancelled while R1 creates its group or
+	// its pool does not record it, and a rollback then leaves it.)
+	require.Eventually(t, func() bool { return sum(e.passphrasesInR1()) > 0 }, 30*time.Second, 20*time.Millisecond)
+	b.do(chromedp.Click(chromedp.CSS("[data-action=pause]")))
+	b.waitFor("the paused migration", `document.querySelector('#state').textContent === 'paused' && document.querySelector('[data-action=resume]')`, 20*time.Second)
+	p := progress()
+	require.True(t, p.Paused, "the page paused the migration")
+	require.Contains(t, b.text("#paused-line"), "Paused since")
+	var focused string
+	b.eval(`document.activeElement.dataset.action || ''`, &focused)
+	require.Equal(t, "resume", focused, "the focus moves to the button that replaced pause")
+	b.do(chromedp.Click(chromedp.CSS("[data-action=resume]")))
+	b.waitFor("the resumed migration", `document.querySelector('#state').textContent === 'running' && document.querySelector('[data-action=pause]')`, 20*time.Second)
+	require.False(t, progress().Paused, "the page resumed the migration")
+	require.True(t, b.hidden("#paused-line"))
+
+	// Pools at once, paused again (so that no pool starts): a value out of
+	// range is refused with the reason; another is taken.
+	b.do(chromedp.Click(chromedp.CSS("[data-action=pause]")))
+	b.waitFor("the paused migration", `document.querySelector('#state').textContent === 'paused'`, 20*time.Second)
+	b.waitFor("the window field", `!document.querySelector('#configure').hidden`, 10*time.Second)
+	b.clear("#window")
+	b.do(chromedp.SendKeys(chromedp.CSS("#window"), "25"), chromedp.Click(chromedp.CSS("#window-apply")))
+	b.waitFor("the refusal", `document.querySelector('#window-status').textContent.startsWith('Refused')`, 20*time.Second)
+	require.Contains(t, b.text("#window-status"), "maxConcurrent 25 is out of range: use 1 to 20; nothing changed")
+	require.Equal(t, p.Window, progress().Window, "the refusal changed nothing")
+	b.clear("#window")
+	b.do(chromedp.SendKeys(chromedp.CSS("#window"), "3\r"))
+	b.waitFor("the new window", `document.querySelector('#window-status').textContent.startsWith('3 pools at once')`, 20*time.Second)
+	p = progress()
+	require.Equal(t, 3, p.Window)
+	require.True(t, p.Paused, "configure leaves the pause alone")
+
+	// Cancel (the paused migration) asks first.
 	b.do(chromedp.Click(chromedp.CSS("[data-action=cancel]")))
 	b.waitFor("the confirmation", `document.querySelector('#confirm').open`, 10*time.Second)
-	var focused string
 	b.eval(`document.activeElement.id`, &focused)
 	require.Equal(t, "confirm-no", focused, "the safe answer has the focus")
 	b.do(chromedp.KeyEvent("\x1b")) // Escape
@@ -287,9 +336,76 @@ func TestWebPageCancelsAMigrationAfterConfirmation(t *testing.T) {
 	b.do(chromedp.Click(chromedp.CSS("#confirm-yes")))
 	b.waitFor("the cancelled migration", `document.querySelector('#state').textContent === 'cancelled'`, time.Minute)
 	require.Zero(t, b.count("[data-action=cancel]"), "no cancel button on an ended migration")
+	require.Zero(t, b.count("[data-action=pause]"))
+	require.Zero(t, b.count("[data-action=resume]"))
+	require.True(t, b.hidden("#paused-line"))
+	require.True(t, b.hidden("#configure"))
 	st := e.waitDone(s.StatusURL)
 	require.Equal(t, "CANCELED", st.State)
-	require.Less(t, sum(e.passphrasesInR1()), 180, "the migration stopped before the end")
+	held := sum(e.passphrasesInR1())
+	require.Less(t, held, 180, "the migration stopped before the end")
+	// R1 at full speed from here: no latency, writes done at once.
+	require.NoError(t, e.sim.Configure(r1sim.Settings{LatencyMedian: new(r1sim.Duration),
+		ActivityNotFoundFor: new(r1sim.Duration), ActivityPendingFor: new(r1sim.Duration)}))
+
+	// The report, as a file.
+	downloads := t.TempDir()
+	_, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads})
+	require.NoError(t, err)
+	b.do(chromedp.Click(chromedp.CSS("[data-action=report]")))
+	file := filepath.Join(downloads, report.FileName(s.WorkflowID, "csv"))
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(file)
+		return err == nil
+	}, 20*time.Second, 50*time.Millisecond, "the report was downloaded")
+	b.waitFor("the download's note", `document.querySelector('#action-status').textContent.includes('saved as')`, 10*time.Second)
+	csvFile, err := os.ReadFile(file)
+	require.NoError(t, err)
+	recs, err := csv.NewReader(bytes.NewReader(csvFile)).ReadAll()
+	require.NoError(t, err)
+	require.Equal(t, report.Columns, recs[0])
+	require.Len(t, recs, 1+180, "a line per row of the export")
+
+	// Verify: R1 holds what the cancelled migration created, and misses the rest.
+	b.do(chromedp.Click(chromedp.CSS("[data-action=verify]")))
+	b.waitFor("the verification's outcome", `document.querySelector('#verify').dataset.status`, time.Minute)
+	var verified string
+	b.eval(`document.querySelector('#verify').dataset.status`, &verified)
+	require.Equal(t, string(workflows.VerifyDifferent), verified)
+	require.Contains(t, b.text("#verify-outcome"), fmt.Sprintf("%d of 180 rows as planned · %d missing", held, 180-held))
+	require.Equal(t, min(180-held, 50), b.count("#verify-table tbody tr[data-difference=missing]"))
+	if 180-held > 50 {
+		require.Equal(t, fmt.Sprintf("%d more in the CSV.", 180-held-50), b.text("#verify-more"))
+	}
+
+	// Roll back: the preview, then the question; Escape keeps everything.
+	before := inventory(t, e)
+	b.do(chromedp.Click(chromedp.CSS("[data-action=rollback]")))
+	b.waitFor("the preview and the question", `document.querySelector('#confirm').open && !document.querySelector('#rollback-preview').hidden`, 30*time.Second)
+	var pv migrations.RollbackPreview
+	e.get(s.StatusURL+"/rollback").json(t, &pv)
+	require.GreaterOrEqual(t, pv.Totals.Passphrases, held, "the rows created, and those sent and not seen yet")
+	require.Equal(t, pv.Totals.Passphrases, number(t, b.text(`#rollback-preview tr[data-pool-key="~total"] [data-col=passphrases]`)))
+	require.Equal(t, pv.Totals.EstimatedR1Calls, number(t, b.text(`#rollback-preview tr[data-pool-key="~total"] [data-col=estimatedR1Calls]`)))
+	require.Contains(t, b.text("#confirm-text"), fmt.Sprintf("up to %d passphrases", pv.Totals.Passphrases))
+	b.do(chromedp.KeyEvent("\x1b"))
+	b.waitFor("the refusal", `document.querySelector('#rollback-status').textContent === 'Nothing was rolled back.'`, 10*time.Second)
+	require.Equal(t, before, inventory(t, e), "nothing was deleted without the confirmation")
+	b.do(chromedp.Click(chromedp.CSS("[data-action=rollback]")))
+	b.waitFor("the question", `document.querySelector('#confirm').open`, 30*time.Second)
+	b.do(chromedp.Click(chromedp.CSS("#confirm-yes")))
+	b.waitFor("the rollback's outcome", `document.querySelector('#rollback').dataset.status`, time.Minute)
+	var rolledBack string
+	b.eval(`document.querySelector('#rollback').dataset.status`, &rolledBack)
+	require.Equal(t, string(workflows.StatusCompleted), rolledBack, "%s", b.text("#rollback"))
+	require.Contains(t, b.text("#rollback-outcome"), fmt.Sprintf("%d passphrases", held))
+	inv := e.sim.Inventory(e.tenant)
+	require.Empty(t, inv.Pools, "R1 is as before the migration")
+	require.Empty(t, inv.IdentityGroups)
+	out, keep := testOutputDir(t)
+	keep(b.screenshot(out, "watch-rolled-back.png"))
+	b.requireFitsIn375Pixels("the page with a verification and a rollback", out, "watch-rolled-back-narrow.png", keep)
 	b.requireNoDialogOrException()
 	t.Logf("the browser test ran in %s", time.Since(began).Round(100*time.Millisecond))
 }

@@ -1,5 +1,6 @@
 // Command trigger serves the dpskmigrate HTTP trigger: start a migration by
-// posting a Cloudpath export, follow it, cancel it (see package trigger), and
+// posting a Cloudpath export, follow it, pause, resume or cancel it, verify it
+// against R1 and roll it back (see package trigger), and
 // the web page for people at / (open http://127.0.0.1:8080/ in a browser).
 // It needs the bearer token in DPSKMIGRATE_TRIGGER_TOKEN, Temporal settings in
 // TEMPORAL_*, and the export directory the workers read (DPSKMIGRATE_EXPORT_DIR).
@@ -11,6 +12,9 @@
 //	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" -F export=@export.json -F namePrefix=cp- \
 //	     http://127.0.0.1:8080/v1/migrations
 //	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" http://127.0.0.1:8080/v1/migrations/<id>
+//	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" -X POST http://127.0.0.1:8080/v1/migrations/<id>/pause
+//	curl -H "Authorization: Bearer $DPSKMIGRATE_TRIGGER_TOKEN" -H "Content-Type: application/json" -d '{"confirm": true}' \
+//	     http://127.0.0.1:8080/v1/migrations/<id>/rollback
 //
 // With a payload key (DPSKMIGRATE_CODEC_KEYS or DPSKMIGRATE_CODEC_KEY_FILE) it
 // also serves the codec endpoint /codec for the Temporal CLI and UI:

@@ -52,9 +52,14 @@ export function whenSignedInAgain(fn) {
   onSignedInAgain = fn;
 }
 
-// api calls a /v1 endpoint with the tab's token, as automation does.
+// api calls a /v1 endpoint with the tab's token, as automation does. A
+// plain object body is sent as JSON.
 export async function api(method, path, body, tokenOverride) {
   const headers = { Accept: 'application/json' };
+  if (body !== undefined && Object.getPrototypeOf(body) === Object.prototype) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(body);
+  }
   const t = tokenOverride ?? token();
   if (t) headers.Authorization = 'Bearer ' + t;
   let res;
@@ -79,6 +84,49 @@ export async function api(method, path, body, tokenOverride) {
   }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
+}
+
+// download fetches a /v1 file with the tab's token (a link cannot carry it)
+// and hands it to the browser as a download named by the trigger's
+// Content-Disposition, else fallbackName. It returns the name.
+export async function download(path, accept, fallbackName) {
+  const headers = { Accept: accept };
+  const t = token();
+  if (t) headers.Authorization = 'Bearer ' + t;
+  let res;
+  try {
+    res = await fetch(path, {
+      method: 'GET', headers, cache: 'no-store', credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
+    });
+  } catch {
+    throw new ApiError(0, { detail: 'the trigger cannot be reached: is it running, and is this its address?' });
+  }
+  if (!res.ok) {
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    if (res.status === 401) {
+      forgetToken();
+      onUnauthorized();
+    }
+    throw new ApiError(res.status, data);
+  }
+  const blob = await res.blob();
+  const m = /filename="?([A-Za-z0-9._-]+)"?/.exec(res.headers.get('Content-Disposition') || '');
+  const name = m ? m[1] : fallbackName;
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 60000);
+  return name;
 }
 
 // signedIn runs start once /v1 may be called: at once with a token in this

@@ -2,8 +2,11 @@
 // rows, and the actions a person may take. It polls the migration's status
 // and pools endpoints until the migration has ended.
 import {
-  $, api, el, fmtDuration, fmtInt, recalledPlan, settings, setText, signedIn, stateClass, whenSignedInAgain, workflowLink,
+  $, api, el, fmtDuration, fmtInt, fmtTime, recalledPlan, settings, setText, signedIn, stateClass, whenSignedInAgain, workflowLink,
 } from './common.js';
+import {
+  downloadReport, initConfigure, renderConfigure, rollback, verify,
+} from './operate.js';
 
 const id = settings.migrationId;
 const statusPath = '/v1/migrations/' + encodeURIComponent(id);
@@ -13,10 +16,29 @@ const RATE_WINDOW_MS = 60000;
 // callsPerPendingPool: R1 calls of a pool besides its passphrases (as the CLI's ETA).
 const CALLS_PER_PENDING_POOL = 6;
 
+const running = (st) => st.state === 'RUNNING';
+const paused = (st) => running(st) && Boolean(st.progress && st.progress.paused);
+
 // actions are the buttons of the page: one entry per action, shown while
-// available(status) holds. Pause, resume or a report download are added here
-// once their endpoints exist.
+// available(status) holds. An action either runs a call (run, then done
+// says what happened; again: it may run again at once) or does more on its
+// own (click).
 const actions = [
+  {
+    id: 'pause',
+    label: 'Pause',
+    className: 'quiet',
+    available: (st) => running(st) && Boolean(st.progress) && !paused(st),
+    run: () => api('POST', statusPath + '/pause'),
+    done: (c) => `Paused since ${fmtTime(c.pausedSince)}: running pools finish the R1 calls in flight and start no new one.`,
+  },
+  {
+    id: 'resume',
+    label: 'Resume',
+    available: paused,
+    run: () => api('POST', statusPath + '/resume'),
+    done: () => 'Resumed.',
+  },
   {
     id: 'cancel',
     label: 'Cancel migration',
@@ -32,13 +54,39 @@ const actions = [
     run: () => api('POST', statusPath + '/cancel'),
     done: (res) => (res && res.detail) || 'Cancellation requested.',
   },
+  {
+    id: 'report',
+    label: 'Download report (CSV)',
+    className: 'quiet',
+    available: () => true,
+    run: () => downloadReport(id, statusPath),
+    done: (text) => text,
+    again: true,
+  },
+  {
+    id: 'verify',
+    label: 'Verify against R1',
+    className: 'quiet',
+    available: () => true,
+    click: () => verify(statusPath),
+  },
+  {
+    id: 'rollback',
+    label: 'Roll back…',
+    className: 'danger',
+    available: (st) => !running(st),
+    click: () => rollback(statusPath, confirmed),
+  },
 ];
+// partner: the button that takes the place of one that goes, for the focus.
+const partner = { pause: 'resume', resume: 'pause' };
 
 const plan = recalledPlan(id); // the pools, when this tab started the migration
 const samples = []; // {t, done}: the measured rate
 let timer = 0;
 let ended = false;
 let actionsKey = null;
+let lastUsed = ''; // the action whose button was last pressed
 
 const statusLabels = { COMPLETED: 'done', PARTIAL: 'partial', FAILED: 'failed', CANCELED: 'cancelled' };
 
@@ -79,10 +127,17 @@ async function poll() {
 
 function render(st, view) {
   const res = st.result;
-  const stateText = res ? (statusLabels[res.status] || res.status.toLowerCase()) : st.state.toLowerCase();
+  let stateText = res ? (statusLabels[res.status] || res.status.toLowerCase()) : st.state.toLowerCase();
+  if (paused(st)) stateText = 'paused';
   const badge = $('#state');
   setText(badge, stateText);
-  badge.className = 'badge ' + stateClass(res ? res.status : st.state);
+  badge.className = 'badge ' + stateClass(res ? res.status : stateText);
+  const pausedLine = $('#paused-line');
+  pausedLine.hidden = !paused(st);
+  setText(pausedLine, paused(st)
+    ? `Paused since ${fmtTime(st.progress.pausedSince)}: no pool starts and no R1 call is made until you resume.`
+    : '');
+  renderConfigure(st);
   const ui = $('#ui-link');
   if (st.uiUrl) {
     ui.href = st.uiUrl;
@@ -98,25 +153,43 @@ function renderActions(st) {
   const available = actions.filter((a) => a.available(st));
   const key = available.map((a) => a.id).join(' ');
   if (key === actionsKey) return;
-  const hadFocus = $('#actions').contains(document.activeElement);
+  // The focused button, or the one just used (disabled, it lost the focus).
+  let focused = $('#actions').contains(document.activeElement) ? document.activeElement.dataset.action : '';
+  if (!focused && document.activeElement === document.body) focused = lastUsed;
+  lastUsed = '';
   actionsKey = key;
   $('#actions').replaceChildren(...available.map((a) => {
     const b = el('button', { type: 'button', class: a.className, 'data-action': a.id }, a.label);
     b.addEventListener('click', () => runAction(a, b));
     return b;
   }));
-  if (hadFocus) $('#main').focus();
+  if (focused) {
+    const next = $(`#actions [data-action=${focused}]`) || $(`#actions [data-action=${partner[focused] || 'none'}]`);
+    (next || $('#main')).focus();
+  }
 }
 
 async function runAction(action, button) {
+  if (action.click) {
+    button.disabled = true;
+    try {
+      await action.click();
+    } finally {
+      button.disabled = false;
+      button.focus();
+    }
+    return;
+  }
   if (action.confirm && !(await confirmed(action.confirm))) {
     button.focus();
     return;
   }
   button.disabled = true;
+  lastUsed = action.id;
   try {
     const res = await action.run();
     setText($('#action-status'), action.done(res));
+    if (action.again) button.disabled = false;
   } catch (e) {
     setText($('#watch-error'), `${action.label}: ${e.message}`);
     button.disabled = false;
@@ -368,6 +441,7 @@ function renderFailed(st, view) {
 
 signedIn(() => {
   initDialog();
+  initConfigure(statusPath, () => schedule(0));
   whenSignedInAgain(() => schedule(0));
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && !ended) schedule(0);
