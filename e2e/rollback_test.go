@@ -250,3 +250,43 @@ func TestARollbackKilledMidwayEndsAsACleanOne(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCancellingDuringSetupLeavesNothingARollbackMisses cancels a migration
+// while R1 is still creating a pool's identity group or DPSK pool: the record
+// names what R1 made anyway, so the rollback leaves R1 empty.
+func TestCancellingDuringSetupLeavesNothingARollbackMisses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		op   string        // cancel once R1 has seen this create...
+		wait time.Duration // ... and this long after
+	}{
+		{"while the group's create is on its way", r1sim.OpCreateGroup, 0},
+		{"while R1 works on the pool", r1sim.OpCreatePool, 2500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 2 * time.Second}, ActivityPendingFor: 8 * time.Second, VisibilityDelay: time.Second})
+			e.startWorker(e.workerConfig())
+			export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 5, Seed: 64})
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			st, err := e.svc.Start(ctx, export, migrations.Options{Plan: e.planOptions(), ParallelExecution: true, MaxConcurrent: 2})
+			require.NoError(t, err)
+			require.Eventually(t, func() bool { return e.sim.Stats().Calls[tc.op] >= 1 }, time.Minute, 10*time.Millisecond)
+			time.Sleep(tc.wait)
+			require.NoError(t, e.svc.Cancel(ctx, st.WorkflowID))
+			res, err := e.svc.Wait(ctx, st.WorkflowID)
+			require.NoError(t, err)
+			require.Equal(t, workflows.StatusCanceled, res.Status, "%+v", res.Pools)
+			require.NotEmpty(t, e.sim.Inventory(e.tenant).IdentityGroups, "R1 made something before the cancellation (else this test shows nothing)")
+
+			sw, err := e.svc.StartRollback(ctx, st.WorkflowID, migrations.SweepOptions{})
+			require.NoError(t, err)
+			rb, err := e.svc.WaitRollback(ctx, sw.WorkflowID)
+			require.NoError(t, err)
+			require.Equal(t, workflows.StatusCompleted, rb.Status, "%+v", rb.Pools)
+			inv := e.sim.Inventory(e.tenant)
+			require.Empty(t, inv.Pools, "R1 is as before the migration: empty")
+			require.Empty(t, inv.IdentityGroups)
+		})
+	}
+}

@@ -69,6 +69,12 @@ func (p *poolRun) createPool(ctx workflow.Context, name string) (done bool, err 
 		switch {
 		case errorType(err) == activities.ErrConflict:
 			return false, nil
+		case err != nil && ctx.Err() != nil:
+			// Cancelled while the create was on its way: R1 may hold the pool.
+			if found, ok := p.findAfterCancel(ctx, a.FindPool, name, 1); ok {
+				p.setPool(found.ID, true, 0)
+			}
+			return false, ctx.Err()
 		case err != nil:
 			if again, gerr := p.settleGroup(ctx); gerr != nil || !again || attempt > 0 {
 				return false, errors.Join(errors.New(reason(err)), gerr)
@@ -77,13 +83,18 @@ func (p *poolRun) createPool(ctx workflow.Context, name string) (done bool, err 
 		case acc.Existing:
 			return false, nil // an earlier attempt of ours landed: find it
 		}
+		// Recorded before the wait: a pool cancelled now still names it for a rollback.
+		p.setPool(acc.ID, true, 0)
 		werr := p.waitR1(ctx, acc.RequestID)
 		switch {
 		case werr == nil:
-			p.setPool(acc.ID, true, 0)
 			p.st.FreshPool = acc.ID != ""
 			return acc.ID != "", nil
-		case refusedAsDuplicate(werr):
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		}
+		p.setPool("", false, 0) // R1 did not create it
+		if refusedAsDuplicate(werr) {
 			return false, nil
 		}
 		if again, gerr := p.settleGroup(ctx); gerr != nil || !again || attempt > 0 {

@@ -34,6 +34,12 @@ func (p *poolRun) ensureGroup(ctx workflow.Context) error {
 	switch {
 	case errorType(err) == activities.ErrConflict:
 		return p.adoptCreatedGroup(ctx, name)
+	case err != nil && ctx.Err() != nil:
+		// Cancelled while the create was on its way: R1 may hold the group.
+		if found, ok := p.findAfterCancel(ctx, a.FindIdentityGroup, name, 0); ok {
+			p.setGroup(found.ID, true)
+		}
+		return ctx.Err()
 	case err != nil:
 		return errors.New(reason(err))
 	case acc.ID == "":
@@ -112,4 +118,22 @@ func (p *poolRun) lookup(ctx workflow.Context, fn any, name string, firstPage in
 		return *surveyed, nil
 	}
 	return p.find(ctx, fn, name, firstPage)
+}
+
+// findAfterCancel looks up, on a context that outlives the cancellation, an
+// object whose create was cut short, so the record names it if R1 holds it
+// (a rollback then removes it). R1 shows new objects late: a few reads.
+func (p *poolRun) findAfterCancel(ctx workflow.Context, fn any, name string, page int) (activities.FindResult, bool) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	r1 := r1Context(dctx, p.in.ActivityTimeout)
+	for delay := visibleFirstDelay; delay <= 8*visibleFirstDelay; delay *= 2 {
+		var res activities.FindResult
+		if err := workflow.ExecuteActivity(r1, fn, activities.FindInput{Name: name, Page: page}).Get(dctx, &res); err == nil && res.Found {
+			return res, true
+		}
+		if workflow.Sleep(dctx, delay) != nil {
+			break
+		}
+	}
+	return activities.FindResult{}, false
 }
