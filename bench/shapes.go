@@ -68,10 +68,12 @@ type leverSet struct {
 	apply func(*migrations.Options) // sets the options that turn levers on or off
 }
 
-// leverSets: add a set here (e.g. "baseline", turning every lever off) to
-// compare designs in one run.
+// leverSets are the designs compared in one run: the current one, and the
+// baseline before the floor levers (each pool looks up, waits and reads for
+// itself; no survey, shared waits or unread sends).
 var leverSets = []leverSet{
 	{name: "current", apply: func(*migrations.Options) {}},
+	{name: "baseline", apply: func(o *migrations.Options) { o.PerPoolReads = true }},
 }
 
 // checkShapeFlags refuses an unknown -shapes or -levers name before anything runs.

@@ -50,6 +50,7 @@ func PreviewStart(export []byte, opts Options) (Preview, error) {
 		PassphrasesPerRun:     opts.PassphrasesPerRun,
 		MaxSSIDsPerAPGroup:    opts.MaxSSIDsPerAPGroup,
 		ConfirmMaxWait:        opts.ConfirmMaxWait,
+		PerPoolReads:          opts.PerPoolReads,
 	}.Normalize()
 	if err != nil {
 		return Preview{}, err

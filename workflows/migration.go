@@ -94,7 +94,9 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			return MigrationResult{}, err
 		}
 		m.showDetails(ctx)
-		m.surveyed = m.survey(ctx)
+		if !in.PerPoolReads {
+			m.surveyed = m.survey(ctx)
+		}
 		m.runPools(ctx)
 		m.st.NextPool += len(page.Pools)
 	}
@@ -201,7 +203,7 @@ func (m *migration) runPools(ctx workflow.Context) {
 			ConfirmMaxWait:        m.in.ConfirmMaxWait,
 			Venues:                m.venuesOf(pool),
 			Survey:                m.surveyed[pool.Key],
-			SharedWaits:           true,
+			SharedWaits:           !m.in.PerPoolReads,
 		})
 		// A pause or configure sent before the pool's start was known reaches it now.
 		workflow.Go(ctx, func(gctx workflow.Context) {

@@ -88,7 +88,8 @@ func (p *poolRun) createPool(ctx workflow.Context, name string) (done bool, err 
 		werr := p.waitR1(ctx, acc.RequestID)
 		switch {
 		case werr == nil:
-			p.st.FreshPool = acc.ID != ""
+			// (PerPoolReads, which turns shared waits off, reads new pools too.)
+			p.st.FreshPool = acc.ID != "" && p.in.SharedWaits
 			return acc.ID != "", nil
 		case ctx.Err() != nil:
 			return false, ctx.Err()

@@ -75,6 +75,10 @@ type MigrationInput struct {
 	// ConfirmMaxWait bounds how long a pool waits for R1 to show a write it
 	// accepted (default 5m; paused time does not count); advanced.
 	ConfirmMaxWait time.Duration `json:"confirmMaxWait,omitempty"`
+	// PerPoolReads (benchmark only) turns off the survey, the shared waits and
+	// sending a new pool's rows unread: each pool looks up, waits and reads for
+	// itself, as before them, so one run can measure both designs.
+	PerPoolReads bool `json:"perPoolReads,omitempty"`
 	// MaxSSIDsPerAPGroup guards venue activations (per-pool network mode): an
 	// activation that would put more SSIDs on an AP group is refused. R1's own
 	// limit is not documented; 15 is what tools in the field assume.
