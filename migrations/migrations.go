@@ -51,6 +51,7 @@ type Options struct {
 	PassphrasesPerRun     int           // advanced: rows per pool-workflow run before continue-as-new
 	MaxSSIDsPerAPGroup    int           // per-pool networks: the activation guard (default 15)
 	ConfirmMaxWait        time.Duration // advanced: how long a pool waits for R1 to show an accepted write (default 5m)
+	BulkImport            bool          // send each new pool's rows through R1's CSV import first (opt-in, unverified against a live tenant)
 	PerPoolReads          bool          // benchmark only: every pool looks up, waits and reads for itself (the design before shared waits)
 	ExportName            string        // the file people know the export by, for the Temporal UI's summary
 }

@@ -51,6 +51,7 @@ func PreviewStart(export []byte, opts Options) (Preview, error) {
 		MaxSSIDsPerAPGroup:    opts.MaxSSIDsPerAPGroup,
 		ConfirmMaxWait:        opts.ConfirmMaxWait,
 		PerPoolReads:          opts.PerPoolReads,
+		BulkImport:            opts.BulkImport,
 	}.Normalize()
 	if err != nil {
 		return Preview{}, err

@@ -266,7 +266,7 @@ var optionNames = []string{
 	"parallel", "maxConcurrent", "passphraseConcurrency", "policySet",
 	"identityGroupName", "poolName", "namePrefix", "nameSuffix",
 	"expired", "renewDays", "importInactive", "workflowId",
-	"networkMode", "ssid", "ssidMap", "venue", "venueMap", "mergeBySSID", "maxSsidsPerApGroup",
+	"networkMode", "ssid", "ssidMap", "venue", "venueMap", "mergeBySSID", "maxSsidsPerApGroup", "bulkImport",
 }
 
 // repeatable are the options that may be given several times: each
@@ -312,6 +312,7 @@ func parseOptions(v url.Values) (migrations.Options, []string) {
 		return n
 	}
 	opts.ParallelExecution = parseBool("parallel")
+	opts.BulkImport = parseBool("bulkImport")
 	opts.MaxConcurrent = parseInt("maxConcurrent")
 	opts.PassphraseConcurrency = parseInt("passphraseConcurrency")
 	opts.MaxSSIDsPerAPGroup = parseInt("maxSsidsPerApGroup")

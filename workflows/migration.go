@@ -204,6 +204,7 @@ func (m *migration) runPools(ctx workflow.Context) {
 			Venues:                m.venuesOf(pool),
 			Survey:                m.surveyed[pool.Key],
 			SharedWaits:           !m.in.PerPoolReads,
+			BulkImport:            m.in.BulkImport,
 		})
 		// A pause or configure sent before the pool's start was known reaches it now.
 		workflow.Go(ctx, func(gctx workflow.Context) {

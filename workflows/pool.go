@@ -36,6 +36,9 @@ type PoolInput struct {
 	// SharedWaits: the migration reads the pool's R1 activities with its
 	// other pools' (shared_waits.go); a pool on its own reads them itself.
 	SharedWaits bool `json:"sharedWaits,omitempty"`
+	// BulkImport sends a new pool's rows through R1's CSV import first
+	// (pool_import.go); opt-in, not verified against a live tenant.
+	BulkImport bool `json:"bulkImport,omitempty"`
 
 	// Carried across continue-as-new.
 	Continued *PoolState `json:"continued,omitempty"`
@@ -114,6 +117,10 @@ type PoolState struct {
 	// R1 holds no row of it that the pool has not sent; rows are sent without
 	// reading the pool first.
 	FreshPool bool `json:"freshPool,omitempty"`
+	// Imported: the bulk import has run (once per pool); Carried are the rows
+	// its files carried, created by this run whenever R1 shows them.
+	Imported bool             `json:"imported,omitempty"`
+	Carried  runrecord.RowSet `json:"carried,omitzero"`
 }
 
 // PendingRow is a create or VLAN patch R1 accepted and reads do not show yet.

@@ -19,6 +19,7 @@ func (p *poolRun) migrateRows(ctx workflow.Context) error {
 	runStart := p.st.Cursor
 	// One window for the run: the next chunk's rows start while the last
 	// ones of this chunk are in flight, so the budget never idles between chunks.
+	p.importRows(ctx)
 	p.window = newWindow(ctx, p.in.PassphraseConcurrency)
 	defer func() { p.window = nil }()
 	for p.st.Cursor < p.in.Pool.Rows && ctx.Err() == nil {
@@ -57,7 +58,12 @@ func (p *poolRun) migrateRows(ctx workflow.Context) error {
 func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 	rows := make([]int, 0, to-from)
 	for i := from; i < to; i++ {
-		rows = append(rows, i)
+		if !p.st.Record.Rows.Created.Contains(i) { // a bulk import created it
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) == 0 {
+		return
 	}
 	var held activities.RowsResult
 	var read workflow.Future
@@ -78,7 +84,11 @@ func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
 		return
 	}
 	for _, r := range held.Same {
-		p.st.Record.Rows.Adopted.Add(r)
+		if p.st.Carried.Contains(r) {
+			p.st.Record.Rows.Created.Add(r) // this run's import put it there
+		} else {
+			p.st.Record.Rows.Adopted.Add(r)
+		}
 	}
 	for _, c := range held.Conflicts {
 		p.conflict(c)

@@ -79,6 +79,10 @@ type MigrationInput struct {
 	// sending a new pool's rows unread: each pool looks up, waits and reads for
 	// itself, as before them, so one run can measure both designs.
 	PerPoolReads bool `json:"perPoolReads,omitempty"`
+	// BulkImport sends each new pool's rows through R1's CSV import first,
+	// then one by one whatever R1 does not show afterwards. Opt-in: R1's
+	// import is not verified against a live tenant.
+	BulkImport bool `json:"bulkImport,omitempty"`
 	// MaxSSIDsPerAPGroup guards venue activations (per-pool network mode): an
 	// activation that would put more SSIDs on an AP group is refused. R1's own
 	// limit is not documented; 15 is what tools in the field assume.

@@ -25,6 +25,7 @@ type startFlags struct {
 	workflowID            string
 	watch                 bool
 	printTemporalCommand  bool
+	bulkImport            bool
 }
 
 var startCommand = &command{
@@ -43,6 +44,7 @@ its code (0 completed, 2 partial, 1 failed).`,
 		maxSSIDsFlag(fs, &sf.maxSSIDsPerAPGroup, "with --network-mode per-pool: refuse an activation that would put more than `N` SSIDs on an AP group of the venue")
 		fs.IntVar(&sf.passphraseConcurrency, "passphrase-concurrency", 0, fmt.Sprintf("passphrases in flight per pool, `N` from 1 to %d (default %d with --parallel, else 1)", workflows.MaxPassphraseConcurrency, workflows.DefaultParallelPassphrases))
 		fs.StringVar(&sf.workflowID, "workflow-id", "", "migration (workflow) `ID`: 1 to 200 letters, digits, '.', '_', ':' or '-' (default: migration-<first pool>-<digest>-<random>)")
+		fs.BoolVar(&sf.bulkImport, "bulk-import", false, "send each new pool's passphrases through R1's CSV import first, then one by one what R1 does not show (unverified against a live tenant)")
 		fs.BoolVar(&sf.watch, "watch", false, "follow the migration's progress until it ends")
 		fs.BoolVar(&sf.printTemporalCommand, "print-temporal-command", false, "store the export and print the equivalent 'temporal workflow start' command; starts nothing")
 		return func(ctx context.Context, a *App, args []string) (int, error) {
@@ -98,6 +100,7 @@ func (sf startFlags) options(a *App) (migrations.Options, error) {
 		MaxSSIDsPerAPGroup:    sf.maxSSIDsPerAPGroup,
 		PolicySetName:         sf.plan.policySet,
 		WorkflowID:            sf.workflowID,
+		BulkImport:            sf.bulkImport,
 	}, nil
 }
 

@@ -17,7 +17,10 @@ type Spec struct {
 	// a short passphrase, an empty one, an empty username, an expired row, a
 	// revoked row, bad VLANs, a duplicate username and a duplicate passphrase.
 	Awkward bool
-	Seed    int // varies names and passphrases between exports
+	// NoExpiry leaves out the rows' expiry dates (by default half the rows
+	// have one), as an export R1's CSV import can carry whole.
+	NoExpiry bool
+	Seed     int // varies names and passphrases between exports
 }
 
 // Export is the generated multi-pool export document.
@@ -78,7 +81,11 @@ func Build(s Spec) Export {
 			pool.DisplayName = fmt.Sprintf("%s s%d", pool.DisplayName, s.Seed)
 		}
 		for r := 0; r < s.RowsPerPool; r++ {
-			pool.DPSKs = append(pool.DPSKs, row(s.Seed, p, r))
+			d := row(s.Seed, p, r)
+			if s.NoExpiry {
+				d.ExpirationDateTime = ""
+			}
+			pool.DPSKs = append(pool.DPSKs, d)
 		}
 		if s.Awkward {
 			pool.DPSKs = append(pool.DPSKs, awkward(s.Seed, p, pool.DPSKs)...)
