@@ -81,7 +81,13 @@ func (p *poolRun) register(ctx workflow.Context, all bool) {
 	}
 	ids := p.unregistered
 	p.unregistered = nil
-	p.signalParent(ctx, R1WaitSignal, R1Wait{Pool: p.in.Pool.Key, IDs: ids})
+	f := workflow.SignalExternalWorkflow(ctx, p.parentID, "", R1WaitSignal, R1Wait{Pool: p.in.Pool.Key, IDs: ids})
+	if all {
+		_ = f.Get(ctx, nil) // before the run ends or waits for the answers
+		return
+	}
+	// While sending, not waited for: the rows keep going out while it travels.
+	workflow.Go(ctx, func(gctx workflow.Context) { _ = f.Get(gctx, nil) })
 }
 
 // tellSent tells the migration every write is sent: it may give the pool's
