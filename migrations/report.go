@@ -160,32 +160,50 @@ func (s *Service) dataConverter() converter.DataConverter {
 	return converter.GetDefaultDataConverter()
 }
 
-// poolRuns reads every pool workflow of the plan, a few at a time.
+// poolRuns reads every pool workflow of the plan, a few at a time. The first
+// read that fails cancels the others and is the error: it is recorded before
+// the cancel, so a sibling's cancellation (which the SDK does not report as
+// context.Canceled) never stands in for it.
 func (s *Service) poolRuns(ctx context.Context, id, state string, plan *cloudpath.Plan) ([]report.Pool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make([]report.Pool, len(plan.Units))
-	errs := make([]error, len(plan.Units))
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	var stopped error // the caller's cancellation, or a failed read, before every read started
 	slots := make(chan struct{}, reportConcurrency)
 	var wg sync.WaitGroup
 	for i := range plan.Units {
-		slots <- struct{}{}
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if stopped = ctx.Err(); stopped != nil {
+			break
+		}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			out[i], errs[i] = s.poolRun(ctx, id, state, &plan.Units[i])
-			if errs[i] != nil {
+			p, err := s.poolRun(ctx, id, state, &plan.Units[i])
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
 				cancel()
+				return
 			}
+			out[i] = p
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return nil, err
-		}
+	if first != nil {
+		return nil, first
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if stopped != nil {
+		return nil, stopped
 	}
 	return out, nil
 }

@@ -154,26 +154,12 @@ func (s *Service) sweepInput(ctx context.Context, id, runID string) (workflows.S
 
 // VerifyDifferences names every row an ended verification found different,
 // pool by pool in plan order, each pool's planned rows in export
-// order (missing and changed), then its extra passphrases. It reads each
-// differing pool's own result (its row lists) and plans the export again, as
-// the verification did, to name the rows; a pool lists at most 500 changed
-// and 500 extra rows (its counts in the result are complete).
+// order (missing and changed), then its extra passphrases. It plans the
+// export again, as the verification did, to name the rows
+// (VerifyResultDifferences).
 func (s *Service) VerifyDifferences(ctx context.Context, v VerificationStatus) ([]report.Difference, error) {
-	if v.Result == nil {
+	if v.Result == nil || len(differingPools(*v.Result)) == 0 {
 		return nil, nil
-	}
-	var keys []string
-	for _, p := range v.Result.Pools {
-		if p.Status == workflows.VerifyDifferent {
-			keys = append(keys, p.Key)
-		}
-	}
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	pools, err := s.VerifyPools(ctx, v.WorkflowID, keys)
-	if err != nil {
-		return nil, err
 	}
 	data, err := s.Store.Load(v.export.Export)
 	if err != nil {
@@ -183,6 +169,43 @@ func (s *Service) VerifyDifferences(ctx context.Context, v VerificationStatus) (
 	if err != nil {
 		return nil, fmt.Errorf("the verification's export no longer plans: %w", err)
 	}
+	return s.VerifyResultDifferences(ctx, v.WorkflowID, *v.Result, plan)
+}
+
+// VerifyResultDifferences is VerifyDifferences for a caller that holds the
+// verification's result and its plan already: it reads each differing pool's
+// own result (its row lists) and names its rows (Differences). A pool lists
+// at most 500 changed and 500 extra rows (its counts in the result are
+// complete).
+func (s *Service) VerifyResultDifferences(ctx context.Context, verifyID string, res workflows.VerifyResult, plan *cloudpath.Plan) ([]report.Difference, error) {
+	keys := differingPools(res)
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	pools, err := s.VerifyPools(ctx, verifyID, keys)
+	if err != nil {
+		return nil, err
+	}
+	return Differences(plan, pools), nil
+}
+
+// differingPools are the keys of the pools a verification found different.
+func differingPools(res workflows.VerifyResult) []string {
+	var keys []string
+	for _, p := range res.Pools {
+		if p.Status == workflows.VerifyDifferent {
+			keys = append(keys, p.Key)
+		}
+	}
+	return keys
+}
+
+// Differences names the rows of the pools' full comparisons (keyed by pool
+// key, with their row lists), pool by pool in plan order, each pool's
+// planned rows in export order (missing and changed), then its extra
+// passphrases. plan is the plan the verification made: the lists' rows are
+// positions in its units' rows.
+func Differences(plan *cloudpath.Plan, pools map[string]workflows.VerifyPoolResult) []report.Difference {
 	var out []report.Difference
 	for i := range plan.Units { // in plan order, as the report
 		u := &plan.Units[i]
@@ -200,7 +223,9 @@ func (s *Service) VerifyDifferences(ctx context.Context, v VerificationStatus) (
 				return
 			}
 			r := &u.Rows[pos]
-			d := report.Difference{R1Pool: u.PoolName, Index: &r.Index, Username: r.Username, GUID: r.GUID, Kind: kind}
+			index := r.Index // not a pointer into the plan, which holds the passphrases
+			d := report.Difference{R1Pool: u.PoolName, Index: &index, Username: r.Username, GUID: r.GUID, Kind: kind,
+				NoR1Pool: kind == report.Missing && pr.PoolID == ""}
 			if j := slices.IndexFunc(u.Sources, func(s cloudpath.PoolSource) bool { return s.Index == r.SourcePool }); j >= 0 {
 				d.CloudpathPool = u.Sources[j].DisplayName
 			}
@@ -224,5 +249,5 @@ func (s *Service) VerifyDifferences(ctx context.Context, v VerificationStatus) (
 				PassphraseID: x.PassphraseID, IdentityID: x.IdentityID})
 		}
 	}
-	return out, nil
+	return out
 }

@@ -33,12 +33,18 @@ type Difference struct {
 	Fields       []string `json:"fields,omitempty"` // changed: passphrase, vlan, expiry, devices
 	PassphraseID string   `json:"passphraseId,omitempty"`
 	IdentityID   string   `json:"identityId,omitempty"`
+	// NoR1Pool says a missing row is missing because R1 has no DPSK pool of
+	// its pool's name at all.
+	NoR1Pool bool `json:"noR1Pool,omitempty"`
 }
 
 // Detail says the difference in words, for the CSV and for people.
 func (d Difference) Detail() string {
 	switch d.Kind {
 	case Missing:
+		if d.NoR1Pool {
+			return "R1 has no DPSK pool of this name"
+		}
 		return "R1 does not hold this row"
 	case Changed:
 		return "R1 holds it with another " + strings.Join(d.Fields, ", ")

@@ -6,7 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/internal/sampledata"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/report"
 	"github.com/dpskmigrate/dpskmigrate/runrecord"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
@@ -139,7 +142,7 @@ func TestGoldenList(t *testing.T) {
 // verifyFixture is a migration's plan and a verification that found, in its
 // first pool, row 3 missing, row 5 with another VLAN and a stranger's
 // passphrase; the second pool matched, and a third could not be read.
-func verifyFixture(t *testing.T) (verifyOutput, []workflows.VerifyPoolResult) {
+func verifyFixture(t *testing.T) (verifyOutput, []report.Difference) {
 	plan, err := migrations.Check(sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 15, Seed: 62}), cloudpath.PlanOptions{Now: t0})
 	require.NoError(t, err)
 	u0, u1, u2 := plan.Units[0], plan.Units[1], plan.Units[2]
@@ -158,20 +161,20 @@ func verifyFixture(t *testing.T) (verifyOutput, []workflows.VerifyPoolResult) {
 			{Key: u1.Key, DisplayName: u1.DisplayName, Status: workflows.VerifyMatch, Counts: workflows.VerifyCounts{Expected: 15, Matched: 15}},
 			{Key: u2.Key, DisplayName: u2.DisplayName, Status: workflows.StatusFailed, Counts: workflows.VerifyCounts{Expected: 15},
 				Error: "reading page 1: R1 answered 503 five times"}}}
-	rows := differences(plan, res, map[string]workflows.VerifyPoolResult{u0.Key: full})
-	doc := verifyOutput{MigrationID: "migration-campus-1", VerifyID: "verify-campus-1-a1b2c3", Status: res.Status, TotalPools: 3, Totals: res.Totals, Differences: rows}
+	rows := migrations.Differences(plan, map[string]workflows.VerifyPoolResult{u0.Key: full})
+	doc := verifyOutput{MigrationID: "migration-campus-1", VerifyID: "verify-campus-1-a1b2c3", Status: res.Status, TotalPools: 3, Totals: res.Totals, Differences: withDetails(rows)}
 	for _, p := range res.Pools {
 		if p.Status != workflows.VerifyMatch {
 			doc.Pools = append(doc.Pools, p)
 		}
 	}
-	return doc, res.Pools
+	return doc, rows
 }
 
 func TestVerifyDifferencesAreTheReportsRowsWithTheDifference(t *testing.T) {
-	doc, _ := verifyFixture(t)
+	doc, rows := verifyFixture(t)
 	var out bytes.Buffer
-	require.NoError(t, writeDiffCSV(&out, doc.Differences))
+	require.NoError(t, report.WriteDifferencesCSV(&out, rows))
 	lines, err := csv.NewReader(&out).ReadAll()
 	require.NoError(t, err)
 	require.Equal(t, [][]string{
@@ -195,6 +198,41 @@ func TestVerifyDifferencesAreTheReportsRowsWithTheDifference(t *testing.T) {
 	require.Equal(t, "missing", back.Differences[0]["difference"])
 	require.EqualValues(t, 3, back.Differences[0]["index"])
 	require.NotContains(t, back.Differences[2], "index", "an extra passphrase is no row of the export")
+	require.Equal(t, "R1 holds it with another vlan", back.Differences[1]["detail"], "the JSON has the CSV's words")
+}
+
+// Two pools differ: their rows come in plan order, whatever order the pools
+// ended in, and the rows of a pool R1 does not have at all say so.
+func TestVerifyNamesRowsInPlanOrderAndAPoolR1DoesNotHave(t *testing.T) {
+	plan, err := migrations.Check(sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 4, Seed: 63}), cloudpath.PlanOptions{Now: t0})
+	require.NoError(t, err)
+	u0, u2 := plan.Units[0], plan.Units[2]
+	var all, one runrecord.RowSet
+	for i := range u2.Rows {
+		all.Add(i)
+	}
+	one.Add(1)
+	gone := workflows.VerifyPoolResult{Key: u2.Key, PoolName: u2.PoolName, Status: workflows.VerifyDifferent, Missing: all,
+		Counts: workflows.VerifyCounts{Expected: 4, Missing: 4}}
+	short := workflows.VerifyPoolResult{Key: u0.Key, PoolName: u0.PoolName, PoolID: "pool-0", Status: workflows.VerifyDifferent, Missing: one,
+		Counts: workflows.VerifyCounts{Expected: 4, Matched: 3, Missing: 1}}
+	rows := migrations.Differences(plan, map[string]workflows.VerifyPoolResult{u2.Key: gone, u0.Key: short})
+	var out bytes.Buffer
+	require.NoError(t, report.WriteDifferencesCSV(&out, rows))
+	lines, err := csv.NewReader(&out).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, lines, 1+1+4)
+	require.Equal(t, []string{u0.PoolName, "1", "R1 does not hold this row"}, []string{lines[1][0], lines[1][2], lines[1][6]})
+	for i, l := range lines[2:] {
+		require.Equal(t, []string{u2.PoolName, strconv.Itoa(i), "missing", "R1 has no DPSK pool of this name"}, []string{l[0], l[2], l[5], l[6]})
+	}
+
+	doc := verifyOutput{MigrationID: "m-2", Status: workflows.VerifyDifferent, TotalPools: 3, Totals: workflows.VerifyCounts{Expected: 12, Matched: 7, Missing: 5},
+		Pools: []workflows.VerifyPoolResult{gone, short}, Differences: withDetails(rows)}
+	out.Reset()
+	require.Equal(t, ExitDiffers, writeVerifySummary(&out, doc, "diff.csv"))
+	require.Contains(t, out.String(), fmt.Sprintf("    %s (row 0 of %s): missing: R1 has no DPSK pool of this name\n", u2.Rows[0].Username, u2.DisplayName))
+	require.Contains(t, out.String(), fmt.Sprintf("    %s (row 1 of %s): missing: R1 does not hold this row\n", u0.Rows[1].Username, u0.DisplayName))
 }
 
 func TestGoldenVerifySummary(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/cloudpath"
 	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
+	"github.com/dpskmigrate/dpskmigrate/report"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
@@ -77,24 +78,17 @@ func (a *App) verify(ctx context.Context, id, format, output string) (int, error
 	if err != nil {
 		return ExitFailed, err
 	}
-	var differing []string
-	for _, p := range res.Pools {
-		if p.Status == workflows.VerifyDifferent {
-			differing = append(differing, p.Key)
-		}
-	}
-	pools, err := svc.VerifyPools(ctx, sw.WorkflowID, differing)
+	rows, err := svc.VerifyResultDifferences(ctx, sw.WorkflowID, res, plan)
 	if err != nil {
 		return ExitFailed, err
 	}
-	rows := differences(plan, res, pools)
-	doc := verifyOutput{MigrationID: id, VerifyID: sw.WorkflowID, Status: res.Status, TotalPools: res.TotalPools, Totals: res.Totals, Differences: rows}
+	doc := verifyOutput{MigrationID: id, VerifyID: sw.WorkflowID, Status: res.Status, TotalPools: res.TotalPools, Totals: res.Totals, Differences: withDetails(rows)}
 	for _, p := range res.Pools {
 		if p.Status != workflows.VerifyMatch {
 			doc.Pools = append(doc.Pools, p)
 		}
 	}
-	write := func(w io.Writer) error { return writeDiffCSV(w, rows) }
+	write := func(w io.Writer) error { return report.WriteDifferencesCSV(w, rows) }
 	if format == "json" {
 		write = func(w io.Writer) error { return writeDiffJSON(w, doc) }
 	}
@@ -144,14 +138,14 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 		fmt.Fprintln(w)
 		writeVerifyTable(w, v.Pools)
 	}
-	named := map[string][]diffRow{}
+	named := map[string][]differenceJSON{} // by R1 pool name, unique in a plan
 	for _, d := range v.Differences {
-		named[d.poolKey] = append(named[d.poolKey], d)
+		named[d.R1Pool] = append(named[d.R1Pool], d)
 	}
 	header := false
 	for _, i := range tableOrder(len(v.Pools), func(i int) tableRow { return verifyRow(v.Pools[i]) }) {
 		p := v.Pools[i]
-		rows := named[p.Key]
+		rows := named[p.PoolName]
 		if len(rows) == 0 && p.Error == "" {
 			continue
 		}
@@ -167,7 +161,7 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 		}
 		writeWrapped(w, name+":", "  ", "      ")
 		for _, d := range rows[:min(len(rows), maxNamedPerPool)] {
-			writeWrapped(w, rowLabel(d)+": "+d.Difference+": "+clean(d.Detail), "    ", "      ")
+			writeWrapped(w, rowLabel(d.Difference)+": "+string(d.Kind)+": "+clean(d.Detail), "    ", "      ")
 		}
 		if more := p.Counts.Missing + p.Counts.Changed + p.Counts.Extra - min(len(rows), maxNamedPerPool); more > 0 {
 			writeWrapped(w, fmt.Sprintf("… and %d more", more), "    ", "      ")
@@ -185,7 +179,7 @@ func writeVerifySummary(w io.Writer, v verifyOutput, output string) int {
 	return code
 }
 
-func rowLabel(d diffRow) string {
+func rowLabel(d report.Difference) string {
 	name := clean(d.Username)
 	if name == "" {
 		name = "(no username)"
