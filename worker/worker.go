@@ -73,7 +73,13 @@ func New(c client.Client, cfg Config) (*Workers, error) {
 	// Without a stop timeout the SDK cancels running activities as soon as
 	// Stop is called: R1 calls in flight would be cut off on every SIGTERM.
 	stopTimeout := cfg.stopTimeout()
-	wf := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{WorkerStopTimeout: stopTimeout})
+	wf := sdkworker.New(c, cfg.TaskQueue, sdkworker.Options{
+		WorkerStopTimeout: stopTimeout,
+		// A parallel migration is up to 20 pool workflows and their migration,
+		// each woken by every R1 call it makes: two pollers (the SDK's default)
+		// leave pools waiting for their next workflow task while budget idles.
+		MaxConcurrentWorkflowTaskPollers: 8,
+	})
 	RegisterWorkflows(wf)
 	wf.RegisterActivity(acts.Plan)
 	wf.RegisterActivity(acts.PoolRecords) // reads Temporal, not R1: off the rate-limited queue

@@ -208,11 +208,12 @@ func (sw *sharedWaits) read(ctx workflow.Context) {
 			continue
 		}
 		w.reads++
-		limit := lazyMaxDelay
 		if sw.isUrgent(w) {
-			limit = urgentMaxDelay
+			// Someone waits: read again soon (1, 2, 4, 8, then every 10 s).
+			w.next = now.Add(min(time.Second<<min(w.reads-1, 5), urgentMaxDelay))
+		} else {
+			w.next = now.Add(min(sharedFirstRead<<min(w.reads-1, 5), lazyMaxDelay))
 		}
-		w.next = now.Add(min(sharedFirstRead<<min(w.reads-1, 5), limit))
 	}
 	sw.waits = slices.DeleteFunc(sw.waits, func(w sharedWait) bool { _, done := finished[w.id]; return done })
 	sw.answer(ctx, order, answers)
