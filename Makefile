@@ -28,7 +28,7 @@ $(TEMPORAL):
 test: $(TEMPORAL) lint unit fuzz
 
 unit:
-	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -race -count=1 -timeout 45m -parallel 4 ./...
 
 fuzz:
 	@for target in $$($(GO) test ./cloudpath -list '^Fuzz' | grep '^Fuzz'); do \

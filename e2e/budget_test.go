@@ -25,6 +25,8 @@ import (
 // say the budget in force, a limit above the workers' budget does not speed
 // a worker past its own, and once the limit is removed the migration
 // finishes with everything in R1.
+//
+// Not parallel: it measures call rates, which other tests' load would blur.
 func TestLoweringTheR1BudgetWhileAMigrationRuns(t *testing.T) {
 	e := newEnv(t, r1sim.Options{})
 	// 6 calls/s: well below what three pools of 10 passphrases in flight

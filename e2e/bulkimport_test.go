@@ -19,6 +19,7 @@ import (
 // silently leaves rows out: R1 ends equal to the export each time, every row
 // counts as created (none as adopted), and a rollback empties R1 again.
 func TestBulkImportNeverTrustsR1sAnswer(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		faults  r1sim.Faults

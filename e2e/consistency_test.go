@@ -33,6 +33,7 @@ var passphraseOps = []string{
 // export with no row falsely failed, the passphrase phase must cost at most
 // 1.05 R1 calls per passphrase, and no workflow run may pass 10,000 events.
 func TestAnEventuallyConsistentR1LosesNothingAndCostsLittle(t *testing.T) {
+	t.Parallel()
 	for _, delay := range []time.Duration{5 * time.Second, 60 * time.Second} {
 		t.Run(fmt.Sprintf("visible after %s", delay), func(t *testing.T) {
 			e := newEnv(t, r1sim.Options{

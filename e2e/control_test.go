@@ -47,6 +47,7 @@ func updateEvents(t *testing.T, id string) int {
 // in flight are done and stays flat for longer than the pools' confirm
 // deadline, yet after resume nothing has failed and R1 equals the export.
 func TestPauseHoldsEveryR1CallAndResumeLosesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 30 * time.Millisecond}, VisibilityDelay: 3 * time.Second})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 4, RowsPerPool: 300, Seed: 71})
@@ -89,6 +90,7 @@ func TestPauseHoldsEveryR1CallAndResumeLosesNothing(t *testing.T) {
 }
 
 func TestConfigureWidensTheWindowAndRefusesBadValuesWithoutAHistoryEvent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 40 * time.Millisecond}})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 12, RowsPerPool: 60, Seed: 72})
@@ -135,6 +137,7 @@ func TestConfigureWidensTheWindowAndRefusesBadValuesWithoutAHistoryEvent(t *test
 }
 
 func TestAPauseSurvivesAWorkerKillAndSearchAttributesFindIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 30 * time.Millisecond}})
 	bin := buildWorker(t)
 	first := e.workerProcess(t, bin)
@@ -176,6 +179,7 @@ func TestAPauseSurvivesAWorkerKillAndSearchAttributesFindIt(t *testing.T) {
 }
 
 func TestSearchAttributesFindTheFailedPoolsOfAMigration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 5, Seed: 74})

@@ -170,6 +170,7 @@ func usernamesOf(t *testing.T, export []byte) []string {
 }
 
 func TestWithAKeyNoUsernameOrR1ErrorTextIsInTheHistoriesInClear(t *testing.T) {
+	t.Parallel()
 	// Refused rows name users in the result; the simulator's 5xx put R1's
 	// error text in the activities' last failures.
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 15, Awkward: true, Seed: 21})
@@ -224,6 +225,7 @@ func TestWithAKeyNoUsernameOrR1ErrorTextIsInTheHistoriesInClear(t *testing.T) {
 }
 
 func TestTheTemporalCLIDecodesThroughTheCodecEndpointAcrossAKeyRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	bin := buildWorker(t)
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 8, Awkward: true, Seed: 22})
@@ -306,6 +308,7 @@ func remoteCodecService(t *testing.T, endpoint string) *migrations.Service {
 }
 
 func TestAWorkerWithoutAKeyWarnsOnceThatHistoriesAreNotEncrypted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	bin := buildWorker(t)
 	_, logs := e.encryptedWorker(t, bin, nil)

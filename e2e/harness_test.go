@@ -34,9 +34,13 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(stack.RunWithTemporal(m, func(srv *testsuite.DevServer) {
+	code := stack.RunWithTemporal(m, func(srv *testsuite.DevServer) {
 		devServer, temporalC = srv, srv.Client()
-	}))
+	})
+	if workerBuild.dir != "" {
+		_ = os.RemoveAll(workerBuild.dir)
+	}
+	os.Exit(code)
 }
 
 // env is one test's stack: its own task queue, simulator, export store and worker.

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,15 +22,38 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
-// buildWorker compiles cmd/worker once per test binary.
+// buildWorker compiles cmd/worker once per test binary (the tests that run
+// worker processes share it) into a directory TestMain removes.
 func buildWorker(t *testing.T) string {
 	t.Helper()
-	root, err := stack.ModuleRoot()
-	require.NoError(t, err)
-	bin := filepath.Join(t.TempDir(), "worker")
-	out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "cmd", "worker")).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
+	workerBuild.once.Do(func() {
+		root, err := stack.ModuleRoot()
+		if err != nil {
+			workerBuild.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "dpskmigrate-e2e-worker-")
+		if err != nil {
+			workerBuild.err = err
+			return
+		}
+		workerBuild.dir = dir
+		bin := filepath.Join(dir, "worker")
+		out, err := exec.Command("go", "build", "-o", bin, filepath.Join(root, "cmd", "worker")).CombinedOutput()
+		if err != nil {
+			workerBuild.err = fmt.Errorf("go build ./cmd/worker: %w\n%s", err, out)
+			return
+		}
+		workerBuild.bin = bin
+	})
+	require.NoError(t, workerBuild.err)
+	return workerBuild.bin
+}
+
+var workerBuild struct {
+	once     sync.Once
+	dir, bin string
+	err      error
 }
 
 // workerProcess starts bin as a worker of e's queue; extraEnv entries
@@ -64,6 +89,7 @@ func (e *env) workerCommand(bin string, extraEnv ...string) *exec.Cmd {
 }
 
 func TestWorkerKilledMidMigrationIsReplacedAndNothingIsLostOrDoubled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 15 * time.Millisecond, Sigma: 0.3}})
 	bin := buildWorker(t)
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 250, Seed: 8})

@@ -36,6 +36,7 @@ import (
 // is the configured one; the passphrases by outcome are the migration's
 // totals; and the Temporal SDK's own metrics are there too.
 func TestWorkerMetricsAgreeWithR1AndTheMigrationResult(t *testing.T) {
+	t.Parallel()
 	// No faults: every request the worker sends reaches the simulator, so the
 	// two counts can be equal (a request cut off before R1 sees it would be
 	// counted by the worker only, as "transport").
@@ -135,6 +136,7 @@ const createOp = "POST /dpskServices/{id}/passphrases"
 // worker that ran them has gone) counts none of their passphrases again: the
 // pools count through the SDK's replay-safe metrics handler.
 func TestReplayedPoolsCountNoPassphrases(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 10, Seed: 32})
 	first, err := worker.New(temporalC, e.workerConfig())

@@ -22,6 +22,7 @@ import (
 )
 
 func TestParallelMigrationOfTenPoolsLeavesR1EqualToTheExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 10, RowsPerPool: 100, Seed: 1})
@@ -36,6 +37,7 @@ func TestParallelMigrationOfTenPoolsLeavesR1EqualToTheExport(t *testing.T) {
 }
 
 func TestRerunAdoptsEverythingAndCreatesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 40, Seed: 2})
@@ -57,6 +59,7 @@ func TestRerunAdoptsEverythingAndCreatesNothing(t *testing.T) {
 }
 
 func TestAwkwardRowsAreReportedAndTheRestMigrated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 10, Awkward: true, Seed: 3})
@@ -86,6 +89,7 @@ func TestAwkwardRowsAreReportedAndTheRestMigrated(t *testing.T) {
 }
 
 func TestSequentialAndParallelModesProduceTheSameR1State(t *testing.T) {
+	t.Parallel()
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 15, Awkward: true, Seed: 4})
 	states := map[bool]map[string][]string{}
 	for _, parallel := range []bool{false, true} {
@@ -114,6 +118,7 @@ func endState(inv r1sim.Inventory) map[string][]string {
 }
 
 func TestRateLimitedR1AbsorbsEvery429(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{RateLimitPerMinute: 300, Burst: 10, SendRetryAfter: true})
 	cfg := e.workerConfig()
 	cfg.CallsPerMinute = 3000 // ten times what the simulator allows
@@ -128,6 +133,7 @@ func TestRateLimitedR1AbsorbsEvery429(t *testing.T) {
 }
 
 func TestServerErrorsAndLostResponsesMakeNoDuplicates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Faults: r1sim.Faults{ServerErrorRate: 0.05, CommitThenFailRate: 0.02}, Seed: 7})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 80, Seed: 6})
@@ -196,6 +202,7 @@ func requireHistoriesClean(t *testing.T, parentID string, find func(history stri
 }
 
 func TestLargePoolHistoriesStayBounded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 1, RowsPerPool: 1500, Seed: 9})

@@ -80,6 +80,7 @@ func (e *env) seedVenue(name string, apGroups []string, networksPerGroup int) r1
 }
 
 func TestPerPoolNetworksGoOnTheAirAndAReRunCreatesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	venue := e.seedVenue("Campus North", []string{"Floor 1", "Floor 2"}, 3)
@@ -113,6 +114,7 @@ func TestPerPoolNetworksGoOnTheAirAndAReRunCreatesNothing(t *testing.T) {
 }
 
 func TestPoolsSharingAnSSIDMergeIntoOnePoolAndOneNetwork(t *testing.T) {
+	t.Parallel()
 	root, err := stack.ModuleRoot()
 	require.NoError(t, err)
 	export, err := os.ReadFile(filepath.Join(root, "examples", "sample-export.json"))
@@ -136,6 +138,7 @@ func TestPoolsSharingAnSSIDMergeIntoOnePoolAndOneNetwork(t *testing.T) {
 }
 
 func TestTwoPoolsRacingForAVenuesLastSlotActivateOnlyOne(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	venue := e.seedVenue("Stadium", []string{"East", "West"}, workflows.DefaultMaxSSIDsPerAPGroup-1) // one slot left
@@ -165,6 +168,7 @@ func TestTwoPoolsRacingForAVenuesLastSlotActivateOnlyOne(t *testing.T) {
 }
 
 func TestAnSSIDHeldByAnotherKindOfNetworkIsRefusedAndLeftAlone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	venue := e.seedVenue("Library", nil, 0)
@@ -192,6 +196,7 @@ func TestAnSSIDHeldByAnotherKindOfNetworkIsRefusedAndLeftAlone(t *testing.T) {
 // contract leaves open, with half the network writes losing their answer so
 // the retried create, bind and activation paths run.
 func TestNetworkStepsHoldUnderEveryBehaviourR1MightHave(t *testing.T) {
+	t.Parallel()
 	lossy := r1sim.Faults{CommitThenFailRate: 0.5, CommitThenFailOps: []string{r1sim.OpCreateNetwork, r1sim.OpBindPool, r1sim.OpActivateNetwork}}
 	for _, tc := range []struct {
 		name string
@@ -227,6 +232,7 @@ func TestNetworkStepsHoldUnderEveryBehaviourR1MightHave(t *testing.T) {
 }
 
 func TestAWorkerKilledDuringActivationEndsAsACleanRun(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{VisibilityDelay: 2 * time.Second})
 	bin := buildWorker(t)
 	venue := e.seedVenue("Depot", []string{"Dock"}, 1)

@@ -30,6 +30,7 @@ import (
 // failed pool is Failed with its summary in the failure's details; and the
 // CLI's status carries the same figures in every case.
 func TestTemporalStatusFollowsTheOutcome(t *testing.T) {
+	t.Parallel()
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 12, Seed: 31})
 	for _, tc := range []struct {
 		name          string
@@ -121,6 +122,7 @@ func (e *env) blockPoolNames(export []byte, n int) {
 }
 
 func TestCurrentDetailsFollowARunningMigration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 20 * time.Millisecond}})
 	c := codecClient(t, keyRing(t, keyA)) // the details travel encrypted
 	e.svc.Temporal = c

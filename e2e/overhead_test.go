@@ -22,6 +22,7 @@ import (
 // the creates (one per passphrase, group and pool) together stays under one
 // per pool.
 func TestManySmallPoolsCostLessThanACallEachBeyondTheirCreates(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 10 * time.Millisecond}, VisibilityDelay: time.Second})
 	e.startWorker(e.workerConfig())
 	const pools, rows = 30, 20
@@ -43,6 +44,7 @@ func TestManySmallPoolsCostLessThanACallEachBeyondTheirCreates(t *testing.T) {
 // an R1 that refuses a pool under a group, or a passphrase in a pool, it does
 // not show yet: the pools wait for their groups and go on.
 func TestAnR1ThatRefusesReferencesToUnfinishedObjectsStillGetsTheExport(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{VisibilityDelay: 1500 * time.Millisecond, RefuseUnfinishedParents: true})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 6, RowsPerPool: 15, Seed: 82})

@@ -37,6 +37,7 @@ import (
 // failed, skipped and refused rows, each as the simulator's inventory shows
 // it, one per row of the export; the CLI and the trigger give the same rows.
 func TestTheReportAccountsForEveryRowAsR1HoldsIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 8, Awkward: true, Seed: 71})
@@ -133,6 +134,7 @@ func TestTheReportAccountsForEveryRowAsR1HoldsIt(t *testing.T) {
 // the instant the workflow fixed, says which rows the cancelled pool never
 // sent and which pools never started, and matches R1.
 func TestTheReportOfACancelledEncryptedMigration(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 100 * time.Millisecond}})
 	ring := keyRing(t, keyA)
 	c := codecClient(t, ring)

@@ -65,6 +65,7 @@ func snapshot(t *testing.T, inv r1sim.Inventory) string {
 }
 
 func TestRollbackRestoresR1AsItWasAndKeepsWhatOthersAdded(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 12, Seed: 61})
@@ -137,6 +138,7 @@ func TestRollbackRestoresR1AsItWasAndKeepsWhatOthersAdded(t *testing.T) {
 }
 
 func TestVerifyIsCleanAfterAMigrationAndNamesWhatChanged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 15, Seed: 62})
@@ -192,6 +194,7 @@ func TestVerifyIsCleanAfterAMigrationAndNamesWhatChanged(t *testing.T) {
 }
 
 func TestRollingBackACancelledMigrationRemovesWhatItCreated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 60 * time.Millisecond}})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 60, Seed: 63})
@@ -219,6 +222,7 @@ func TestRollingBackACancelledMigrationRemovesWhatItCreated(t *testing.T) {
 }
 
 func TestARollbackKilledMidwayEndsAsACleanOne(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	e.startWorker(e.workerConfig())
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 600, Seed: 64})
@@ -255,6 +259,7 @@ func ptr[T any](v T) *T { return &v }
 // while R1 is still creating a pool's identity group or DPSK pool: the record
 // names what R1 made anyway, so the rollback leaves R1 empty.
 func TestCancellingDuringSetupLeavesNothingARollbackMisses(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		op   string        // cancel once R1 has seen this create...

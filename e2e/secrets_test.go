@@ -34,6 +34,7 @@ import (
 // passphrase, or of the client secret, may reach what a person or Temporal
 // sees: the result, the histories, the worker's log, the CLI, the trigger.
 func TestSecretsQuotedByR1LeakNowhere(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{Faults: r1sim.Faults{QuotePassphraseRate: 0.3}, Seed: 21})
 	rng := rand.New(rand.NewPCG(21, 22))
 	exp := sampledata.Build(sampledata.Spec{Pools: 2, RowsPerPool: 20, Seed: 21})

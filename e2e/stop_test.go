@@ -19,6 +19,7 @@ import (
 // the R1 calls in flight finish: R1 answers every one of them, the process
 // exits 0, and a new worker completes the migration with nothing lost or doubled.
 func TestWorkerStoppedMidCallsLetsThemFinish(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, r1sim.Options{})
 	bin := buildWorker(t)
 	export := sampledata.JSON(sampledata.Spec{Pools: 1, RowsPerPool: 40, Seed: 21})
