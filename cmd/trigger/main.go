@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/dpskmigrate/dpskmigrate/exportstore"
+	"github.com/dpskmigrate/dpskmigrate/internal/logging"
 	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/trigger"
@@ -49,7 +50,7 @@ import (
 const shutdownGrace = 30 * time.Second
 
 func main() {
-	logger := newLogger(os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
+	logger := logging.New(os.Stderr, os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, logger); err != nil {
@@ -179,16 +180,4 @@ func callBudget(v string) (int, error) {
 		return 0, fmt.Errorf("R1_CALLS_PER_MINUTE=%q: want a whole number from 1 to 1000000, the workers' budget (default %d)", v, worker.DefaultCallsPerMinute)
 	}
 	return n, nil
-}
-
-func newLogger(format, level string) *slog.Logger {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil || level == "" {
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dpskmigrate/dpskmigrate/internal/logging"
 	"github.com/dpskmigrate/dpskmigrate/internal/metrics"
 	"github.com/dpskmigrate/dpskmigrate/internal/payloadcrypt"
 	"github.com/dpskmigrate/dpskmigrate/worker"
@@ -19,7 +20,7 @@ import (
 )
 
 func main() {
-	logger := newLogger(os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
+	logger := logging.New(os.Stderr, os.Getenv("LOG_FORMAT"), os.Getenv("LOG_LEVEL"))
 	if err := run(logger); err != nil {
 		logger.Error("worker stopped", "error", err)
 		os.Exit(1)
@@ -92,16 +93,4 @@ func stopMetrics(logger *slog.Logger, srv *metrics.Server, m *metrics.Metrics) {
 	if err := srv.Shutdown(ctx); err != nil {
 		logger.Warn("metrics server shutdown", "error", err)
 	}
-}
-
-func newLogger(format, level string) *slog.Logger {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil || level == "" {
-		lv = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }

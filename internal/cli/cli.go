@@ -201,6 +201,17 @@ func argList(args []string) string {
 }
 
 // service dials Temporal and opens the export store.
+// connect loads the settings and dials Temporal: what every command about a
+// migration starts with. Call the returned func when done.
+func (a *App) connect() (Settings, *migrations.Service, func(), error) {
+	s, err := LoadSettings(a.Getenv)
+	if err != nil {
+		return Settings{}, nil, nil, err
+	}
+	svc, closeSvc, err := a.service(s)
+	return s, svc, closeSvc, err
+}
+
 func (a *App) service(s Settings) (*migrations.Service, func(), error) {
 	logger := slog.New(slog.NewTextHandler(a.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	c, err := a.Dial(logger)

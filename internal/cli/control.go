@@ -99,11 +99,7 @@ const controlTimeout = 30 * time.Second
 // control sends a pause, resume or configure update and prints the settings
 // in force.
 func (a *App) control(ctx context.Context, id, action string, c workflows.Configure) (int, error) {
-	s, err := LoadSettings(a.Getenv)
-	if err != nil {
-		return ExitFailed, err
-	}
-	svc, closeSvc, err := a.service(s)
+	s, svc, closeSvc, err := a.connect()
 	if err != nil {
 		return ExitFailed, err
 	}

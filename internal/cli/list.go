@@ -53,11 +53,7 @@ func flagNames(msg string) string {
 }
 
 func (a *App) list(ctx context.Context, f migrations.ListFilter, asJSON bool) (int, error) {
-	s, err := LoadSettings(a.Getenv)
-	if err != nil {
-		return ExitFailed, err
-	}
-	svc, closeSvc, err := a.service(s)
+	s, svc, closeSvc, err := a.connect()
 	if err != nil {
 		return ExitFailed, err
 	}

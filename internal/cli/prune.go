@@ -57,11 +57,7 @@ func (a *App) prune(ctx context.Context, args []string, pf pruneFlags) (int, err
 	if age < migrations.MinPruneAge {
 		return ExitFailed, usagef("--older-than %s is too short: use at least 1h (an export is stored moments before its migration starts)", pf.olderThan)
 	}
-	s, err := LoadSettings(a.Getenv)
-	if err != nil {
-		return ExitFailed, err
-	}
-	svc, closeSvc, err := a.service(s)
+	_, svc, closeSvc, err := a.connect()
 	if err != nil {
 		return ExitFailed, err
 	}

@@ -90,11 +90,7 @@ func ExitCode(st migrations.Status) int {
 }
 
 func (a *App) status(ctx context.Context, id string, asJSON, wide bool) (int, error) {
-	s, err := LoadSettings(a.Getenv)
-	if err != nil {
-		return ExitFailed, err
-	}
-	svc, closeSvc, err := a.service(s)
+	s, svc, closeSvc, err := a.connect()
 	if err != nil {
 		return ExitFailed, err
 	}
@@ -132,11 +128,7 @@ func (a *App) status(ctx context.Context, id string, asJSON, wide bool) (int, er
 }
 
 func (a *App) cancel(ctx context.Context, id string) (int, error) {
-	s, err := LoadSettings(a.Getenv)
-	if err != nil {
-		return ExitFailed, err
-	}
-	svc, closeSvc, err := a.service(s)
+	s, svc, closeSvc, err := a.connect()
 	if err != nil {
 		return ExitFailed, err
 	}
