@@ -109,28 +109,8 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 	}
 	ctx = r1client.WithSecrets(ctx, row.Passphrase)
 	if activity.GetInfo(ctx).Attempt > 1 {
-		page, err := a.R1.Passphrases.Query(ctx, in.PoolID, r1client.PassphraseQuery{Page: 1, PageSize: 10, Usernames: []string{row.Username}})
-		if err != nil {
-			return Accepted{}, r1Error("check passphrase", err)
-		}
-		if !page.Last {
-			// More than ten rows for one username: R1 ignored the filter. Deciding
-			// from an incomplete read could create a duplicate.
-			return Accepted{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 answered a query for one username with more than %d rows; not guessing whether the earlier attempt landed", len(page.Items)), ErrValidation, nil)
-		}
-		held := make([]*r1client.Passphrase, 0, len(page.Items))
-		for i := range page.Items {
-			if page.Items[i].Username == row.Username {
-				held = append(held, &page.Items[i])
-			}
-		}
-		switch p, state := compare(row, held); state {
-		case rowSame:
-			return Accepted{ID: p.ID, Existing: true}, nil
-		case rowVLANDiffers:
-			return Accepted{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 holds this passphrase with VLAN %d, the export says %d; run the migration again to patch it", p.VLANID, row.VLANID), ErrConflict, nil)
-		case rowConflict:
-			return Accepted{}, temporal.NewNonRetryableApplicationError(ConflictReason, ErrConflict, nil)
+		if acc, landed, err := a.earlierCreate(ctx, in.PoolID, row); err != nil || landed {
+			return acc, err
 		}
 	}
 	acc, err := a.R1.Passphrases.Create(ctx, in.PoolID, r1client.PassphraseCreate{
@@ -145,6 +125,36 @@ func (a *Activities) CreatePassphrase(ctx context.Context, in RowInput) (Accepte
 		return Accepted{}, r1Error("create passphrase", err)
 	}
 	return Accepted{RequestID: acc.RequestID}, nil
+}
+
+// earlierCreate reads whether an earlier attempt to create row landed:
+// landed with R1's passphrase when R1 holds it as the export has it, an error
+// when R1 holds the username otherwise or the read cannot be trusted.
+func (a *Activities) earlierCreate(ctx context.Context, poolID string, row *cloudpath.Row) (Accepted, bool, error) {
+	page, err := a.R1.Passphrases.Query(ctx, poolID, r1client.PassphraseQuery{Page: 1, PageSize: 10, Usernames: []string{row.Username}})
+	if err != nil {
+		return Accepted{}, false, r1Error("check passphrase", err)
+	}
+	if !page.Last {
+		// More than ten rows for one username: R1 ignored the filter. Deciding
+		// from an incomplete read could create a duplicate.
+		return Accepted{}, false, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 answered a query for one username with more than %d rows; not guessing whether the earlier attempt landed", len(page.Items)), ErrValidation, nil)
+	}
+	held := make([]*r1client.Passphrase, 0, len(page.Items))
+	for i := range page.Items {
+		if page.Items[i].Username == row.Username {
+			held = append(held, &page.Items[i])
+		}
+	}
+	switch p, state := compare(row, held); state {
+	case rowSame:
+		return Accepted{ID: p.ID, Existing: true}, true, nil
+	case rowVLANDiffers:
+		return Accepted{}, false, temporal.NewNonRetryableApplicationError(fmt.Sprintf("R1 holds this passphrase with VLAN %d, the export says %d; run the migration again to patch it", p.VLANID, row.VLANID), ErrConflict, nil)
+	case rowConflict:
+		return Accepted{}, false, temporal.NewNonRetryableApplicationError(ConflictReason, ErrConflict, nil)
+	}
+	return Accepted{}, false, nil
 }
 
 // PatchPassphraseVLAN sets the row's VLAN on the passphrase R1 already holds.
