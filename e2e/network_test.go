@@ -18,6 +18,7 @@ import (
 	"github.com/dpskmigrate/dpskmigrate/migrations"
 	"github.com/dpskmigrate/dpskmigrate/r1client"
 	"github.com/dpskmigrate/dpskmigrate/r1client/r1sim"
+	"github.com/dpskmigrate/dpskmigrate/report"
 	"github.com/dpskmigrate/dpskmigrate/workflows"
 )
 
@@ -87,10 +88,11 @@ func TestPerPoolNetworksGoOnTheAirAndAReRunCreatesNothing(t *testing.T) {
 	export := sampledata.JSON(sampledata.Spec{Pools: 3, RowsPerPool: 20, Seed: 51})
 	opts := e.perPool(export, venue.Name)
 
-	_, res := e.migrate(export, migrations.Options{Plan: opts, ParallelExecution: true})
+	first, res := e.migrate(export, migrations.Options{Plan: opts, ParallelExecution: true})
 	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res.Pools)
 	e.requireInventoryEqualsExport(export, opts)
 	e.requireOnTheAir(export, opts, venue.ID)
+	e.requireReportedNetworks(first.WorkflowID, 3, report.NetworkCreated, report.ActivationCreated, venue.ID)
 	for _, p := range res.Pools {
 		require.NotNil(t, p.Network, "the result names the network")
 		require.True(t, p.Network.Created)
@@ -100,8 +102,9 @@ func TestPerPoolNetworksGoOnTheAirAndAReRunCreatesNothing(t *testing.T) {
 	}
 
 	before := e.sim.Stats()
-	_, again := e.migrate(export, migrations.Options{Plan: opts, ParallelExecution: true})
+	second, again := e.migrate(export, migrations.Options{Plan: opts, ParallelExecution: true})
 	require.Equal(t, workflows.StatusCompleted, again.Status, "%+v", again.Pools)
+	e.requireReportedNetworks(second.WorkflowID, 3, report.NetworkAdopted, report.ActivationAlready, venue.ID)
 	after := e.sim.Stats()
 	for _, op := range []string{"POST /wifiNetworks", "PUT /venues/{id}/wifiNetworks/{id}", "POST /identityGroups", "POST /dpskServices/{id}/passphrases"} {
 		require.Equal(t, before.Calls[op], after.Calls[op], "the re-run made no %s", op)
@@ -260,5 +263,60 @@ func TestAWorkerKilledDuringActivationEndsAsACleanRun(t *testing.T) {
 	require.Len(t, e.sim.Inventory(e.tenant).Networks, 3+2, "three networks of ours, and the seeded ones")
 	for _, p := range res.Pools {
 		require.True(t, strings.HasPrefix(p.Network.SSID, "Res "))
+	}
+}
+
+// A rollback takes what a run put on the air off it, in the contract's order
+// (deactivate, then delete the network, then the pool and group), and leaves
+// the networks it found on the venue as they were.
+func TestRollingBackPerPoolNetworksTakesThemOffTheAirAndLeavesTheVenueAsItWas(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, r1sim.Options{})
+	e.startWorker(e.workerConfig())
+	venue := e.seedVenue("Campus West", []string{"Floor 1"}, 2)
+	before := e.sim.Inventory(e.tenant).Networks
+	require.NotEmpty(t, before, "the venue has networks of its own")
+	export := sampledata.JSON(sampledata.Spec{Pools: 2, RowsPerPool: 15, Seed: 57})
+	opts := e.perPool(export, venue.Name)
+
+	st, res := e.migrate(export, migrations.Options{Plan: opts, ParallelExecution: true})
+	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res.Pools)
+	e.requireOnTheAir(export, opts, venue.ID)
+	require.Len(t, e.sim.Inventory(e.tenant).Networks, len(before)+2)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	pv, err := e.svc.PreviewRollback(ctx, st.WorkflowID)
+	require.NoError(t, err)
+	require.Equal(t, 2, pv.Totals.Networks, "the preview names both networks")
+	sw, err := e.svc.StartRollback(ctx, st.WorkflowID, migrations.SweepOptions{})
+	require.NoError(t, err)
+	rb, err := e.svc.WaitRollback(ctx, sw.WorkflowID)
+	require.NoError(t, err)
+	require.Equal(t, workflows.StatusCompleted, rb.Status, "%+v", rb.Pools)
+	require.Equal(t, 2, rb.Totals.Networks)
+	require.Equal(t, 2, rb.Totals.Activations)
+
+	inv := e.sim.Inventory(e.tenant)
+	require.Empty(t, inv.Pools)
+	require.Empty(t, inv.IdentityGroups)
+	require.ElementsMatch(t, before, inv.Networks, "the venue's own networks, active where they were; ours gone")
+}
+
+// requireReportedNetworks checks the report's networks: one per pool, each
+// with the outcome and one activation on venueID with its outcome.
+func (e *env) requireReportedNetworks(migrationID string, pools int, outcome, activation, venueID string) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := e.svc.Report(ctx, migrationID)
+	require.NoError(e.t, err)
+	require.Len(e.t, rep.Networks, pools)
+	for _, n := range rep.Networks {
+		require.Equal(e.t, outcome, n.Outcome, "%+v", n)
+		require.NotEmpty(e.t, n.NetworkID)
+		require.Len(e.t, n.Activations, 1)
+		require.True(e.t, r1client.SameID(venueID, n.Activations[0].VenueID))
+		require.Equal(e.t, activation, n.Activations[0].Outcome)
 	}
 }

@@ -156,6 +156,9 @@ type Report struct {
 	Totals     Totals   `json:"totals"`
 	Notes      []string `json:"notes,omitempty"` // what a reader must know to read the rows (a migration still running)
 	Rows       []Row    `json:"rows"`
+	// Networks: per pool put on the air (networkMode per-pool), the network
+	// and its activations as the run left them. JSON only.
+	Networks []PoolNetwork `json:"networks,omitempty"`
 }
 
 // PoolState is where a pool's workflow stands, as far as the report is concerned.
@@ -255,6 +258,9 @@ func Build(exp *cloudpath.Export, plan *cloudpath.Plan, pools []Pool) (*Report, 
 			}
 		}
 		rep.Rows = append(rep.Rows, rows...)
+		if n := poolNetwork(u, byKey[u.Key]); n != nil {
+			rep.Networks = append(rep.Networks, *n)
+		}
 	}
 	if err := seen.complete(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
