@@ -74,6 +74,9 @@ func TestTemporalStatusFollowsTheOutcome(t *testing.T) {
 			for _, p := range res.Pools {
 				d, err := temporalC.DescribeWorkflowExecution(ctx, p.WorkflowID, "")
 				require.NoError(t, err)
+				if p.Status == workflows.StatusCanceled {
+					require.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_CANCELED, d.GetWorkflowExecutionInfo().GetStatus(), "a cancelled pool is Canceled")
+				}
 				if p.Status != workflows.StatusFailed {
 					continue
 				}
@@ -94,6 +97,14 @@ func TestTemporalStatusFollowsTheOutcome(t *testing.T) {
 			require.NoError(t, json.Unmarshal([]byte(out), &shown), out)
 			require.NotNil(t, shown.Result, out)
 			require.Equal(t, res, *shown.Result)
+
+			// The report reads the same figures from wherever the outcome lives.
+			rep, err := e.svc.Report(ctx, st.WorkflowID)
+			require.NoError(t, err)
+			got := rep.Totals
+			require.Equal(t, []int{res.Totals.Created, res.Totals.Adopted, res.Totals.Patched, res.Totals.Skipped, res.Totals.Refused, res.Totals.Conflicts, res.Totals.Failed},
+				[]int{got.Created, got.Adopted, got.Patched, got.Skipped, got.Refused, got.Conflict, got.Failed}, "report %+v, result %+v", got, res.Totals)
+			require.Equal(t, 24, got.Sum(), "every row of the export")
 		})
 	}
 }
@@ -181,6 +192,7 @@ func TestCurrentDetailsFollowARunningMigration(t *testing.T) {
 	out, err := temporalCLI(t, "workflow", "metadata", "--workflow-id", st.WorkflowID, "--codec-endpoint", codec, "--codec-auth", "Bearer "+codecToken)
 	require.NoError(t, err, out)
 	require.Contains(t, out, "3/3 pools done")
+	require.Contains(t, out, "3 pools · 450 passphrases · parallel, 2 pools at once", "the static summary the UI's list shows")
 	raw, _ := temporalCLI(t, "workflow", "metadata", "--workflow-id", st.WorkflowID)
 	require.NotContains(t, raw, "3/3 pools done", "without the codec the details stay encrypted")
 }

@@ -2,6 +2,7 @@ package trigger_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -48,10 +49,20 @@ func TestAPoolWorkflowOrAnotherWorkflowIsNotFoundAndNotCancelled(t *testing.T) {
 
 	for _, id := range []string{child, other.GetID()} {
 		path := "/v1/migrations/" + url.PathEscape(id)
+		js := func(body string) io.Reader { return strings.NewReader(body) }
 		for _, r := range []response{
 			e.get(path),
 			e.get(path + "/pools"),
+			e.get(path + "/report"),
 			e.do(http.MethodPost, path+"/cancel", "", nil),
+			e.do(http.MethodPost, path+"/pause", "", nil),
+			e.do(http.MethodPost, path+"/resume", "", nil),
+			e.do(http.MethodPost, path+"/configure", "application/json", js(`{"maxConcurrent": 2}`)),
+			e.do(http.MethodPost, path+"/verify", "", nil),
+			e.get(path + "/verifications/verify-x"),
+			e.get(path + "/rollback"),
+			e.do(http.MethodPost, path+"/rollback", "application/json", js(`{"confirm": true}`)),
+			e.get(path + "/rollbacks/rollback-x"),
 		} {
 			p := r.problem(t, http.StatusNotFound)
 			require.Equal(t, "no migration with ID "+id, p.Detail)
