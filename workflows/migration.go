@@ -28,6 +28,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 	if workflow.GetVersion(ctx, versionChange, workflow.DefaultVersion, versionV2) == workflow.DefaultVersion {
 		return migrationWorkflowV1(ctx, in)
 	}
+	perPoolGiven := in.PassphraseConcurrency > 0
 	in, err := in.Normalize()
 	if err != nil {
 		return MigrationResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
@@ -45,6 +46,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 		}
 	}
 	m := newMigration(ctx, in)
+	m.waits.hurryTail = workflow.GetVersion(ctx, changeHurryTail, workflow.DefaultVersion, 1) == 1
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, m.progress); err != nil {
 		return MigrationResult{}, err
 	}
@@ -74,6 +76,7 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 				return
 			}
 			m.poolSent(key)
+			m.waits.hurry(ctx, key)
 		}
 	})
 	m.showDetails(ctx)
@@ -89,6 +92,11 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			m.st.TotalPools, m.st.TotalRows = page.TotalPools, page.TotalRows
 		}
 		m.pending = page.Pools
+		if in.Continued == nil && in.ParallelExecution && !perPoolGiven && !m.perPoolConfigured &&
+			workflow.GetVersion(ctx, changePassphraseWindow, workflow.DefaultVersion, 1) == 1 {
+			// Nobody chose it (nor configured it since): size it from the pools at once.
+			m.st.Control.PassphraseConcurrency = passphraseWindow(min(m.st.Control.MaxConcurrent, page.TotalPools))
+		}
 		m.startSearchAttributes(ctx, page)
 		if err := m.resolveVenues(ctx); err != nil {
 			return MigrationResult{}, err
@@ -125,11 +133,13 @@ type migration struct {
 	st      MigrationState
 	pending []activities.PoolRef
 	running []RunningPool
-	window  *window                         // the pool window in use, resized by configure
-	final   Status                          // set once the migration has ended
-	venues  map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
-	turns   *venueTurns
-	waits   *sharedWaits
+	window  *window // the pool window in use, resized by configure
+	// perPoolConfigured: configure set the per-pool concurrency (no default replaces it).
+	perPoolConfigured bool
+	final             Status                          // set once the migration has ended
+	venues            map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
+	turns             *venueTurns
+	waits             *sharedWaits
 	// surveyed is what R1 held of this run's pools' names before they started.
 	surveyed map[string]*PoolSurvey
 	// frees gives a running pool's window slot to the next pool once it has
@@ -230,6 +240,7 @@ func (m *migration) runPools(ctx workflow.Context) {
 		})
 		if len(m.pending) == 0 {
 			m.waits.allDue = true // the run's last pools: nobody waits for their slots
+			m.waits.hurry(ctx, "")
 		}
 		w.awaitSlot()
 	}

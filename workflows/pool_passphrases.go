@@ -22,6 +22,8 @@ func (p *poolRun) migrateRows(ctx workflow.Context) error {
 	p.importRows(ctx)
 	p.window = newWindow(ctx, p.in.PassphraseConcurrency)
 	defer func() { p.window = nil }()
+	readAhead := workflow.GetVersion(ctx, changeReadAhead, workflow.DefaultVersion, 1) == 1
+	var ahead *chunkRead // the next chunk's read, started while this one is sent
 	for p.st.Cursor < p.in.Pool.Rows && ctx.Err() == nil {
 		done := p.st.Cursor - runStart
 		if done >= p.in.PassphrasesPerRun || (done > 0 && workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
@@ -34,7 +36,18 @@ func (p *poolRun) migrateRows(ctx workflow.Context) error {
 			return workflow.NewContinueAsNewError(ctx, PoolWorkflowName, next)
 		}
 		end := min(p.st.Cursor+activities.MaxRowsPerRead, p.in.Pool.Rows, runStart+p.in.PassphrasesPerRun)
-		p.sendRows(ctx, p.st.Cursor, end)
+		var c chunkRead
+		if ahead != nil && ahead.from == p.st.Cursor && ahead.to == end {
+			c = *ahead
+		} else {
+			c = p.readChunk(ctx, p.st.Cursor, end)
+		}
+		ahead = nil
+		if readAhead && end < p.in.Pool.Rows && end < runStart+p.in.PassphrasesPerRun {
+			next := p.readChunk(ctx, end, min(end+activities.MaxRowsPerRead, p.in.Pool.Rows, runStart+p.in.PassphrasesPerRun))
+			ahead = &next
+		}
+		p.sendRows(ctx, c)
 		if ctx.Err() == nil {
 			p.st.Cursor = end
 		}
@@ -53,27 +66,42 @@ func (p *poolRun) migrateRows(ctx workflow.Context) error {
 	return nil
 }
 
-// sendRows reads which of rows [from, to) R1 holds and sends a create or a
-// VLAN patch for each row that needs one.
-func (p *poolRun) sendRows(ctx workflow.Context, from, to int) {
-	rows := make([]int, 0, to-from)
+// chunkRead is the read of one chunk's rows: what R1 holds of rows
+// [from, to), or for a pool this run created, their plan (no R1 call).
+type chunkRead struct {
+	from, to int
+	rows     []int           // the chunk's rows not created already (by a bulk import)
+	read     workflow.Future // nil when rows is empty
+}
+
+// readChunk starts the read of rows [from, to).
+func (p *poolRun) readChunk(ctx workflow.Context, from, to int) chunkRead {
+	c := chunkRead{from: from, to: to, rows: make([]int, 0, to-from)}
 	for i := from; i < to; i++ {
 		if !p.st.Record.Rows.Created.Contains(i) { // a bulk import created it
-			rows = append(rows, i)
+			c.rows = append(c.rows, i)
 		}
 	}
-	if len(rows) == 0 {
+	switch {
+	case len(c.rows) == 0:
+	case p.st.FreshPool:
+		// R1 holds none of these rows: this run created the pool and has not sent them.
+		c.read = workflow.ExecuteActivity(planContext(ctx), a.PlanRows, p.rowsInput(c.rows))
+	default:
+		c.read = p.call(ctx, a.ReadRows, p.rowsInput(c.rows))
+	}
+	return c
+}
+
+// sendRows takes a chunk's read and sends a create or a VLAN patch for each
+// of its rows that needs one.
+func (p *poolRun) sendRows(ctx workflow.Context, c chunkRead) {
+	if c.read == nil {
 		return
 	}
+	rows := c.rows
 	var held activities.RowsResult
-	var read workflow.Future
-	if p.st.FreshPool {
-		// R1 holds none of these rows: this run created the pool and has not sent them.
-		read = workflow.ExecuteActivity(planContext(ctx), a.PlanRows, p.rowsInput(rows))
-	} else {
-		read = p.call(ctx, a.ReadRows, p.rowsInput(rows))
-	}
-	if err := read.Get(ctx, &held); err != nil {
+	if err := c.read.Get(ctx, &held); err != nil {
 		if ctx.Err() != nil {
 			return // not attempted
 		}

@@ -60,6 +60,10 @@ type sharedWaits struct {
 	draining map[string]bool // pools that have sent everything
 	released map[string]bool // ... and gave their slot to the next pool
 	allDue   bool            // no pool is left to start in this run
+	// hurryTail (changeHurryTail): a pool's ids become due at once when it
+	// turns urgent, and the reader hears of it (kick).
+	hurryTail bool
+	kick      workflow.Channel
 }
 
 func newSharedWaits(m *migration) *sharedWaits {
@@ -69,6 +73,9 @@ func newSharedWaits(m *migration) *sharedWaits {
 // serve takes the pools' requests and reads R1 when reads are due, until ctx ends.
 func (sw *sharedWaits) serve(ctx workflow.Context) {
 	requests := workflow.GetSignalChannel(ctx, R1WaitSignal)
+	if sw.hurryTail {
+		sw.kick = workflow.NewBufferedChannel(ctx, 1)
+	}
 	var timer workflow.Future
 	var timerAt time.Time
 	var cancelTimer workflow.CancelFunc
@@ -107,7 +114,30 @@ func (sw *sharedWaits) serve(ctx workflow.Context) {
 		if timer != nil {
 			sel.AddFuture(timer, func(workflow.Future) { timer = nil })
 		}
+		if sw.kick != nil {
+			sel.AddReceive(sw.kick, func(c workflow.ReceiveChannel, _ bool) { c.Receive(ctx, nil) })
+		}
 		sel.Select(ctx)
+	}
+}
+
+// hurry makes the waits that just turned urgent (pool's, or with pool ""
+// every draining pool's) due within a second, however far a lazy schedule had
+// put them: at the end of a run nobody else is spending the budget, and every
+// second the last rows wait is a second of budget lost.
+func (sw *sharedWaits) hurry(ctx workflow.Context, pool string) {
+	if !sw.hurryTail {
+		return
+	}
+	soon := workflow.Now(ctx).Add(time.Second)
+	for i := range sw.waits {
+		w := &sw.waits[i]
+		if (w.pool == pool || (pool == "" && sw.draining[w.pool])) && sw.isUrgent(w) && w.next.After(soon) {
+			w.next = soon
+		}
+	}
+	if sw.kick != nil {
+		sw.kick.SendAsync(nil)
 	}
 }
 
