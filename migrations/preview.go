@@ -56,8 +56,5 @@ func PreviewStart(export []byte, opts Options) (Preview, error) {
 	if err != nil {
 		return Preview{}, err
 	}
-	// Unchosen, the per-pool concurrency is the workflow's to size from the
-	// pools at once (MigrationInput.PerPool tells what it will be).
-	in.PassphraseConcurrency = opts.PassphraseConcurrency
 	return Preview{Plan: plan, Input: in}, nil
 }

@@ -91,7 +91,7 @@ func planResponse(pre migrations.Preview, opts migrations.Options, callsPerMinut
 		CallsPerMinute: sum.CallsPerMinute,
 		Options: PlanOptions{
 			Parallel: in.ParallelExecution, MaxConcurrent: in.MaxConcurrent, Window: in.Window(),
-			PassphraseConcurrency: in.PerPool(len(sum.Pools)), PolicySet: in.PolicySetName,
+			PassphraseConcurrency: in.PassphraseConcurrency, PolicySet: in.PolicySetName,
 			Expired: string(in.Plan.Expired), ImportInactive: in.Plan.ImportInactive,
 			NamePrefix: in.Plan.NamePrefix, NameSuffix: in.Plan.NameSuffix, WorkflowID: opts.WorkflowID,
 		},

@@ -42,7 +42,7 @@ func TestPlanAnswersTheSummaryAndStoresNothing(t *testing.T) {
 			}, got.Summary)
 			require.Equal(t, 1800, got.CallsPerMinute)
 			require.InDelta(t, want.MinDuration.Seconds(), got.MinDurationSeconds, 0.001)
-			require.Equal(t, trigger.PlanOptions{Parallel: true, MaxConcurrent: 3, Window: 3, PassphraseConcurrency: 20, // 60 in flight over 3 pools at once
+			require.Equal(t, trigger.PlanOptions{Parallel: true, MaxConcurrent: 3, Window: 3, PassphraseConcurrency: 10,
 				Expired: "no-expiry", NamePrefix: "cp-"}, got.Options)
 			require.Len(t, got.Pools, len(want.Pools))
 			for i, p := range want.Pools {

@@ -152,20 +152,6 @@ func (in MigrationInput) Window() int {
 	return in.MaxConcurrent
 }
 
-// PerPool is the per-pool concurrency a migration of an export of `pools`
-// pools runs with: the one given, else in parallel mode passphraseWindow of
-// the pools at once, else 1. Clients that start a migration leave
-// PassphraseConcurrency 0 when the user gave none, so the workflow chooses.
-func (in MigrationInput) PerPool(pools int) int {
-	switch {
-	case in.PassphraseConcurrency > 0:
-		return in.PassphraseConcurrency
-	case in.ParallelExecution:
-		return passphraseWindow(min(in.MaxConcurrent, pools))
-	}
-	return 1
-}
-
 // PoolResult is what a pool's migration did. The pool workflow's own result
 // carries its Record; the migration's result lists pools without it.
 type PoolResult struct {

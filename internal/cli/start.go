@@ -140,7 +140,7 @@ func (a *App) start(ctx context.Context, path string, sf startFlags) (int, error
 	}
 	mode := "sequential: one pool and one passphrase at a time"
 	if st.Input.ParallelExecution {
-		mode = fmt.Sprintf("parallel: up to %d pools and %d passphrases per pool at once", st.Input.MaxConcurrent, st.Input.PerPool(len(st.Summary.Pools)))
+		mode = fmt.Sprintf("parallel: up to %d pools and %d passphrases per pool at once", st.Input.MaxConcurrent, st.Input.PassphraseConcurrency)
 	}
 	fmt.Fprintf(a.Stdout, "Started migration %s (%s)\n", st.WorkflowID, mode)
 	fmt.Fprintf(a.Stdout, "  export:      %s (sha256 %s)\n", st.Export.URI, st.Export.SHA256)
