@@ -92,7 +92,7 @@ func TestPerPoolNetworksGoOnTheAirAndAReRunCreatesNothing(t *testing.T) {
 	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res.Pools)
 	e.requireInventoryEqualsExport(export, opts)
 	e.requireOnTheAir(export, opts, venue.ID)
-	e.requireReportedNetworks(first.WorkflowID, 3, report.NetworkCreated, report.ActivationCreated, venue.ID)
+	e.requireReportedNetworks(first.WorkflowID, 3, []string{report.NetworkCreated}, report.ActivationCreated, venue.ID)
 	for _, p := range res.Pools {
 		require.NotNil(t, p.Network, "the result names the network")
 		require.True(t, p.Network.Created)
@@ -104,7 +104,8 @@ func TestPerPoolNetworksGoOnTheAirAndAReRunCreatesNothing(t *testing.T) {
 	before := e.sim.Stats()
 	second, again := e.migrate(export, migrations.Options{Plan: opts, ParallelExecution: true})
 	require.Equal(t, workflows.StatusCompleted, again.Status, "%+v", again.Pools)
-	e.requireReportedNetworks(second.WorkflowID, 3, report.NetworkAdopted, report.ActivationAlready, venue.ID)
+	// Found again; bound again when R1's list does not show the binding (idempotent).
+	e.requireReportedNetworks(second.WorkflowID, 3, []string{report.NetworkAdopted, report.NetworkBound}, report.ActivationAlready, venue.ID)
 	after := e.sim.Stats()
 	for _, op := range []string{"POST /wifiNetworks", "PUT /venues/{id}/wifiNetworks/{id}", "POST /identityGroups", "POST /dpskServices/{id}/passphrases"} {
 		require.Equal(t, before.Calls[op], after.Calls[op], "the re-run made no %s", op)
@@ -304,8 +305,8 @@ func TestRollingBackPerPoolNetworksTakesThemOffTheAirAndLeavesTheVenueAsItWas(t 
 }
 
 // requireReportedNetworks checks the report's networks: one per pool, each
-// with the outcome and one activation on venueID with its outcome.
-func (e *env) requireReportedNetworks(migrationID string, pools int, outcome, activation, venueID string) {
+// with one of the outcomes and one activation on venueID with its outcome.
+func (e *env) requireReportedNetworks(migrationID string, pools int, outcomes []string, activation, venueID string) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -313,7 +314,7 @@ func (e *env) requireReportedNetworks(migrationID string, pools int, outcome, ac
 	require.NoError(e.t, err)
 	require.Len(e.t, rep.Networks, pools)
 	for _, n := range rep.Networks {
-		require.Equal(e.t, outcome, n.Outcome, "%+v", n)
+		require.Contains(e.t, outcomes, n.Outcome, "%+v", n)
 		require.NotEmpty(e.t, n.NetworkID)
 		require.Len(e.t, n.Activations, 1)
 		require.True(e.t, r1client.SameID(venueID, n.Activations[0].VenueID))

@@ -192,7 +192,16 @@ func TestCurrentDetailsFollowARunningMigration(t *testing.T) {
 	out, err := temporalCLI(t, "workflow", "metadata", "--workflow-id", st.WorkflowID, "--codec-endpoint", codec, "--codec-auth", "Bearer "+codecToken)
 	require.NoError(t, err, out)
 	require.Contains(t, out, "3/3 pools done")
-	require.Contains(t, out, "3 pools · 450 passphrases · parallel, 2 pools at once", "the static summary the UI's list shows")
+	// The static summary the UI's list shows, read as the UI reads it (through the codec).
+	d, err := c.DescribeWorkflow(ctx, st.WorkflowID, "")
+	require.NoError(t, err)
+	summary, err := d.GetStaticSummary()
+	require.NoError(t, err)
+	require.Contains(t, summary, "3 pools · 450 passphrases · parallel, 2 pools at once")
+	plain, err := temporalC.DescribeWorkflow(ctx, st.WorkflowID, "")
+	require.NoError(t, err)
+	_, err = plain.GetStaticSummary()
+	require.Error(t, err, "without the key the summary stays encrypted")
 	raw, _ := temporalCLI(t, "workflow", "metadata", "--workflow-id", st.WorkflowID)
 	require.NotContains(t, raw, "3/3 pools done", "without the codec the details stay encrypted")
 }

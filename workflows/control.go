@@ -88,7 +88,6 @@ func (m *migration) control(ctx workflow.Context) error {
 		}
 		if c.PassphraseConcurrency != nil {
 			m.st.Control.PassphraseConcurrency = *c.PassphraseConcurrency
-			m.perPoolConfigured = true
 		}
 		m.tellPools(ctx)
 		m.showDetails(ctx)

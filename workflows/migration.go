@@ -28,7 +28,6 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 	if workflow.GetVersion(ctx, versionChange, workflow.DefaultVersion, versionV2) == workflow.DefaultVersion {
 		return migrationWorkflowV1(ctx, in)
 	}
-	perPoolGiven := in.PassphraseConcurrency > 0
 	in, err := in.Normalize()
 	if err != nil {
 		return MigrationResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrInvalidInput, nil)
@@ -92,11 +91,6 @@ func MigrationWorkflow(ctx workflow.Context, in MigrationInput) (MigrationResult
 			m.st.TotalPools, m.st.TotalRows = page.TotalPools, page.TotalRows
 		}
 		m.pending = page.Pools
-		if in.Continued == nil && in.ParallelExecution && !perPoolGiven && !m.perPoolConfigured &&
-			workflow.GetVersion(ctx, changePassphraseWindow, workflow.DefaultVersion, 1) == 1 {
-			// Nobody chose it (nor configured it since): size it from the pools at once.
-			m.st.Control.PassphraseConcurrency = passphraseWindow(min(m.st.Control.MaxConcurrent, page.TotalPools))
-		}
 		m.startSearchAttributes(ctx, page)
 		if err := m.resolveVenues(ctx); err != nil {
 			return MigrationResult{}, err
@@ -133,13 +127,11 @@ type migration struct {
 	st      MigrationState
 	pending []activities.PoolRef
 	running []RunningPool
-	window  *window // the pool window in use, resized by configure
-	// perPoolConfigured: configure set the per-pool concurrency (no default replaces it).
-	perPoolConfigured bool
-	final             Status                          // set once the migration has ended
-	venues            map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
-	turns             *venueTurns
-	waits             *sharedWaits
+	window  *window                         // the pool window in use, resized by configure
+	final   Status                          // set once the migration has ended
+	venues  map[string]activities.VenueInfo // this run's venues, by the name or id the plan gives
+	turns   *venueTurns
+	waits   *sharedWaits
 	// surveyed is what R1 held of this run's pools' names before they started.
 	surveyed map[string]*PoolSurvey
 	// frees gives a running pool's window slot to the next pool once it has

@@ -63,7 +63,7 @@ type MigrationInput struct {
 	// passphrase at a time.
 	ParallelExecution     bool   `json:"parallelExecution,omitempty"`
 	MaxConcurrent         int    `json:"maxConcurrent,omitempty"`         // 1..20, default 5 (parallel mode only)
-	PassphraseConcurrency int    `json:"passphraseConcurrency,omitempty"` // default in parallel mode: passphraseWindow of the pools at once (10 here, for runs from before it); 1 in sequential mode
+	PassphraseConcurrency int    `json:"passphraseConcurrency,omitempty"` // default 10 in parallel mode, 1 in sequential mode
 	PolicySetName         string `json:"policySetName,omitempty"`         // find or create, and attach to every pool
 	// PassphrasesPerRun and PoolsPerRun bound each run's history; the workflows
 	// continue as new past them. Zero means the default.

@@ -224,9 +224,24 @@ func startedID(t *testing.T, r result) string {
 
 func (e *env) wait(id string) workflows.MigrationResult {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// Three minutes: some tests run the worker at two R1 calls a second, and a
+	// cancelled migration's pools still finish their calls in flight and read
+	// what R1 holds, behind the other migration's calls, on a loaded CI machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	res, err := e.svc.Wait(ctx, id)
+	if err != nil {
+		// Where it stands, for the log: its progress and each running pool's.
+		dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer dcancel()
+		if p, perr := e.svc.Progress(dctx, id); perr == nil {
+			e.t.Logf("migration %s: %+v", id, p)
+			for _, r := range p.Running {
+				pp, _ := e.svc.PoolProgress(dctx, r.WorkflowID)
+				e.t.Logf("pool %s: %+v", r.WorkflowID, pp)
+			}
+		}
+	}
 	require.NoError(e.t, err)
 	return res
 }

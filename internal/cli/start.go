@@ -42,7 +42,7 @@ its code (0 completed, 2 partial, 1 failed).`,
 		fs.BoolVar(&sf.parallel, "parallel", false, "migrate several pools, and several passphrases per pool, at once")
 		fs.IntVar(&sf.maxConcurrent, "max-concurrent", 0, fmt.Sprintf("with --parallel: pools migrated at once, `N` from 1 to %d (default %d)", workflows.MaxMaxConcurrent, workflows.DefaultMaxConcurrent))
 		maxSSIDsFlag(fs, &sf.maxSSIDsPerAPGroup, "with --network-mode per-pool: refuse an activation that would put more than `N` SSIDs on an AP group of the venue")
-		fs.IntVar(&sf.passphraseConcurrency, "passphrase-concurrency", 0, fmt.Sprintf("passphrases in flight per pool, `N` from 1 to %d (default with --parallel: 30 with one or two pools at once, down to %d with six or more; else 1)", workflows.MaxPassphraseConcurrency, workflows.DefaultParallelPassphrases))
+		fs.IntVar(&sf.passphraseConcurrency, "passphrase-concurrency", 0, fmt.Sprintf("passphrases in flight per pool, `N` from 1 to %d (default %d with --parallel, else 1)", workflows.MaxPassphraseConcurrency, workflows.DefaultParallelPassphrases))
 		fs.StringVar(&sf.workflowID, "workflow-id", "", "migration (workflow) `ID`: 1 to 200 letters, digits, '.', '_', ':' or '-' (default: migration-<first pool>-<digest>-<random>)")
 		fs.BoolVar(&sf.bulkImport, "bulk-import", false, "send each new pool's passphrases through R1's CSV import first, then one by one what R1 does not show (unverified against a live tenant)")
 		fs.BoolVar(&sf.watch, "watch", false, "follow the migration's progress until it ends")
