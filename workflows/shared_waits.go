@@ -238,12 +238,11 @@ func (sw *sharedWaits) read(ctx workflow.Context) {
 			continue
 		}
 		w.reads++
+		limit := lazyMaxDelay
 		if sw.isUrgent(w) {
-			// Someone waits: read again soon (1, 2, 4, 8, then every 10 s).
-			w.next = now.Add(min(time.Second<<min(w.reads-1, 5), urgentMaxDelay))
-		} else {
-			w.next = now.Add(min(sharedFirstRead<<min(w.reads-1, 5), lazyMaxDelay))
+			limit = urgentMaxDelay // someone waits: 2, 4, 8, then every 10 s
 		}
+		w.next = now.Add(min(sharedFirstRead<<min(w.reads-1, 5), limit))
 	}
 	sw.waits = slices.DeleteFunc(sw.waits, func(w sharedWait) bool { _, done := finished[w.id]; return done })
 	sw.answer(ctx, order, answers)
