@@ -85,6 +85,9 @@ func TestPauseHoldsEveryR1CallAndResumeLosesNothing(t *testing.T) {
 	_, err = e.svc.Resume(ctx, st.WorkflowID)
 	require.NoError(t, err)
 	res, err := e.svc.Wait(ctx, st.WorkflowID)
+	if err != nil {
+		e.explain(st.WorkflowID)
+	}
 	require.NoError(t, err)
 	require.Equal(t, workflows.StatusCompleted, res.Status, "%+v", res.Pools)
 	require.Zero(t, res.Totals.Failed, "a long pause fails no row R1 accepted")
@@ -172,6 +175,9 @@ func TestAPauseSurvivesAWorkerKillAndSearchAttributesFindIt(t *testing.T) {
 	_, err = e.svc.Resume(ctx, st.WorkflowID)
 	require.NoError(t, err)
 	res, err := e.svc.Wait(ctx, st.WorkflowID)
+	if err != nil {
+		e.explain(st.WorkflowID)
+	}
 	require.NoError(t, err)
 	require.Equal(t, workflows.StatusCompleted, res.Status)
 	e.requireInventoryEqualsExport(export, cloudpath.PlanOptions{})
