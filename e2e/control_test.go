@@ -47,7 +47,7 @@ func updateEvents(t *testing.T, id string) int {
 // in flight are done and stays flat for longer than the pools' confirm
 // deadline, yet after resume nothing has failed and R1 equals the export.
 //
-// Not parallel: its pools' 10 s confirm deadline is timing, which other
+// Not parallel: its pools' 30 s confirm deadline is timing, which other
 // tests' load on a 2-core machine would blur.
 func TestPauseHoldsEveryR1CallAndResumeLosesNothing(t *testing.T) {
 	e := newEnv(t, r1sim.Options{Latency: r1sim.Latency{Median: 30 * time.Millisecond}, VisibilityDelay: 3 * time.Second})
@@ -55,7 +55,7 @@ func TestPauseHoldsEveryR1CallAndResumeLosesNothing(t *testing.T) {
 	export := sampledata.JSON(sampledata.Spec{Pools: 4, RowsPerPool: 300, Seed: 71})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	st, err := e.svc.Start(ctx, export, migrations.Options{Plan: e.planOptions(), ParallelExecution: true, MaxConcurrent: 2, ConfirmMaxWait: 10 * time.Second})
+	st, err := e.svc.Start(ctx, export, migrations.Options{Plan: e.planOptions(), ParallelExecution: true, MaxConcurrent: 2, ConfirmMaxWait: 30 * time.Second})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return held(e) >= 100 }, 2*time.Minute, 20*time.Millisecond)
 
@@ -70,7 +70,11 @@ func TestPauseHoldsEveryR1CallAndResumeLosesNothing(t *testing.T) {
 		flat = e.sim.Stats().TotalCalls
 		return flat == n
 	}, 30*time.Second, 10*time.Millisecond, "R1's request count stops growing")
-	time.Sleep(15 * time.Second) // longer than the pools' 10 s confirm deadline
+	// Longer than the pools' confirm deadline. (30 s: a deadline shorter than the
+	// migration's lazy reading of released pools' writes, 2 s + a 10 s grace,
+	// leaves them to the pools' own fallback reads, which a loaded machine
+	// delays past it: 40 rows failed at 10 s under two CPU hogs.)
+	time.Sleep(35 * time.Second)
 	require.Equal(t, flat, e.sim.Stats().TotalCalls, "no R1 call while paused")
 	p, err := e.svc.Progress(ctx, st.WorkflowID)
 	require.NoError(t, err)
