@@ -290,11 +290,7 @@ func TestRollingBackPerPoolNetworksTakesThemOffTheAirAndLeavesTheVenueAsItWas(t 
 	pv, err := e.svc.PreviewRollback(ctx, st.WorkflowID)
 	require.NoError(t, err)
 	require.Equal(t, 2, pv.Totals.Networks, "the preview names both networks")
-	sw, err := e.svc.StartRollback(ctx, st.WorkflowID, migrations.SweepOptions{})
-	require.NoError(t, err)
-	rb, err := e.svc.WaitRollback(ctx, sw.WorkflowID)
-	require.NoError(t, err)
-	require.Equal(t, workflows.StatusCompleted, rb.Status, "%+v", rb.Pools)
+	rb := e.rollBackCompletely(ctx, st.WorkflowID)
 	require.Equal(t, 2, rb.Totals.Networks)
 	require.Equal(t, 2, rb.Totals.Activations)
 

@@ -211,11 +211,7 @@ func TestRollingBackACancelledMigrationRemovesWhatItCreated(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, pv.Totals.Passphrases, "the cancelled pools recorded what they created")
 
-	sw, err := e.svc.StartRollback(ctx, st.WorkflowID, migrations.SweepOptions{})
-	require.NoError(t, err)
-	rb, err := e.svc.WaitRollback(ctx, sw.WorkflowID)
-	require.NoError(t, err)
-	require.Equal(t, workflows.StatusCompleted, rb.Status, "%+v", rb.Pools)
+	e.rollBackCompletely(ctx, st.WorkflowID)
 	inv := e.sim.Inventory(e.tenant)
 	require.Empty(t, inv.Pools, "R1 is as before the migration: empty")
 	require.Empty(t, inv.IdentityGroups)
@@ -284,14 +280,22 @@ func TestCancellingDuringSetupLeavesNothingARollbackMisses(t *testing.T) {
 			require.Equal(t, workflows.StatusCanceled, res.Status, "%+v", res.Pools)
 			require.NotEmpty(t, e.sim.Inventory(e.tenant).IdentityGroups, "R1 made something before the cancellation (else this test shows nothing)")
 
-			sw, err := e.svc.StartRollback(ctx, st.WorkflowID, migrations.SweepOptions{})
-			require.NoError(t, err)
-			rb, err := e.svc.WaitRollback(ctx, sw.WorkflowID)
-			require.NoError(t, err)
-			require.Equal(t, workflows.StatusCompleted, rb.Status, "%+v", rb.Pools)
+			e.rollBackCompletely(ctx, st.WorkflowID)
 			inv := e.sim.Inventory(e.tenant)
 			require.Empty(t, inv.Pools, "R1 is as before the migration: empty")
 			require.Empty(t, inv.IdentityGroups)
 		})
 	}
+}
+
+// rollBackCompletely rolls migrationID back and requires the rollback to
+// complete (nothing kept); it returns the result for further checks.
+func (e *env) rollBackCompletely(ctx context.Context, migrationID string) workflows.RollbackResult {
+	e.t.Helper()
+	sw, err := e.svc.StartRollback(ctx, migrationID, migrations.SweepOptions{})
+	require.NoError(e.t, err)
+	rb, err := e.svc.WaitRollback(ctx, sw.WorkflowID)
+	require.NoError(e.t, err)
+	require.Equal(e.t, workflows.StatusCompleted, rb.Status, "%+v", rb.Pools)
+	return rb
 }
